@@ -1,0 +1,67 @@
+public import Hummingbird
+public import PortcullisPlatform
+
+/// The application while it is being put together: blueprints, global hooks, lifecycle
+/// hooks and readiness checks are registered here, then ``build()`` freezes it.
+public struct ApplicationBuilder {
+    public let config: PortcullisConfig
+    public let loggers: LoggerFactory
+    private var blueprints: [Blueprint] = []
+    private var beforeRequest: [BeforeRequestHook] = []
+    private var afterRequest: [AfterRequestHook] = []
+    private var beforeServing: [LifecycleHook] = []
+    private var afterServing: [LifecycleHook] = []
+    /// What `/readyz` reports; blueprints that serve it take it from here.
+    public let readiness = Readiness()
+
+    init(config: PortcullisConfig, loggers: LoggerFactory) {
+        self.config = config
+        self.loggers = loggers
+    }
+
+    public mutating func register(_ blueprint: Blueprint) { blueprints.append(blueprint) }
+    /// Adds a hook that runs before every route of every blueprint.
+    public mutating func beforeRequest(_ hook: @escaping BeforeRequestHook) { beforeRequest.append(hook) }
+    /// Adds a hook that runs after every route of every blueprint.
+    public mutating func afterRequest(_ hook: @escaping AfterRequestHook) { afterRequest.append(hook) }
+    public mutating func beforeServing(_ name: String, _ run: @escaping @Sendable () async throws -> Void) {
+        beforeServing.append(LifecycleHook(name: name, run: run))
+    }
+    public mutating func afterServing(_ name: String, _ run: @escaping @Sendable () async throws -> Void) {
+        afterServing.append(LifecycleHook(name: name, run: run))
+    }
+    public func addReadinessCheck(_ check: Readiness.Check) { readiness.add(check) }
+
+    /// Puts the middleware stack in order — identity, access log, headers, CORS, errors,
+    /// body limit, 405, global hooks — and mounts every blueprint under it.
+    func build() -> PortcullisApplication {
+        let router = Router(context: AppRequestContext.self)
+        router.add(middleware: RequestIdentityMiddleware(trustedProxies: TrustedProxies(config.server.trustedProxies)))
+        router.add(middleware: AccessLogMiddleware(logger: loggers.logger("portcullis.access")))
+        router.add(middleware: SecurityHeadersMiddleware())
+        router.add(middleware: CORSPolicyMiddleware(origins: config.cors.origins, allowCredentials: config.cors.allowCredentials))
+        router.add(middleware: ErrorResponseMiddleware(logger: loggers.logger("portcullis.http")))
+        router.add(middleware: BodyLimitMiddleware(limit: config.server.maxBodyBytes))
+        var table = RouteTable()
+        var routes: [String] = []
+        for blueprint in blueprints {
+            for route in blueprint.routes {
+                let path = blueprint.fullPath(of: route)
+                table.add(path: path, method: route.method.rawValue)
+                routes.append("\(route.method.rawValue) \(path)")
+            }
+        }
+        router.add(middleware: MethodNotAllowedMiddleware(routes: table))
+        router.add(middleware: RequestHooksMiddleware(before: beforeRequest, after: afterRequest))
+        for blueprint in blueprints { blueprint.register(on: router) }
+        return PortcullisApplication(
+            config: config,
+            responder: router.buildResponder(),
+            lifecycle: LifecycleHooks(beforeServing: beforeServing, afterServing: afterServing),
+            readiness: readiness,
+            loggers: loggers,
+            logger: loggers.logger("portcullis.app"),
+            routes: routes
+        )
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+
+/// The validated configuration every part of the product is built from.
+///
+/// Built by ``ConfigLoader``; tests build one with ``PortcullisConfig/testing(stateDir:overrides:)``.
+public struct PortcullisConfig: Sendable {
+    public struct Server: Sendable {
+        public var listen: [ListenAddress]
+        public var stateDir: String
+        public var workers: Int
+        public var gracefulTimeout: Duration
+        public var drainDelay: Duration
+        public var headerTimeout: Duration
+        public var idleTimeout: Duration
+        public var maxBodyBytes: Int
+        public var trustedProxies: [String]
+        public var crashLoopMax: Int
+    }
+
+    public struct TLS: Sendable {
+        /// Empty when TLS is off.
+        public var certFile: String
+        public var keyFile: String
+        public var listen: [ListenAddress]
+        public var minVersion: String
+        public var isEnabled: Bool { !certFile.isEmpty || !keyFile.isEmpty }
+    }
+
+    public struct Security: Sendable {
+        public var secretKey: String
+        public var jwtSecretKey: String
+        public var jwtTTL: Int
+        public var jwtIssuer: String
+        public var jwtAudience: String
+        public var loginMaxFailures: Int
+    }
+
+    public struct CORS: Sendable {
+        public var origins: [String]
+        public var allowCredentials: Bool
+    }
+
+    public struct Database: Sendable {
+        public var url: String
+        public var poolSize: Int
+        public var maxOverflow: Int
+        public var prePing: Bool
+    }
+
+    public struct Jobs: Sendable {
+        public var concurrency: Int
+        public var maxAttempts: Int
+        public var leaseSeconds: Int
+    }
+
+    public struct Mail: Sendable {
+        public var transport: String
+        public var sendmailPath: String
+        public var from: String
+    }
+
+    public struct WebSocket: Sendable {
+        public var maxMessageBytes: Int
+        public var sendQueueMessages: Int
+        public var pingInterval: Duration
+        public var maxConnections: Int
+    }
+
+    public struct Log: Sendable {
+        public var level: String
+        public var format: LogFormat
+    }
+
+    public var profile: Profile
+    public var server: Server
+    public var tls: TLS
+    public var security: Security
+    public var cors: CORS
+    public var database: Database
+    public var jobs: Jobs
+    public var mail: Mail
+    public var ws: WebSocket
+    public var log: Log
+
+    /// Every secret value, so the log handler can scrub it wherever it appears.
+    public var secrets: [String] { [security.secretKey, security.jwtSecretKey] }
+
+    init(_ settings: ResolvedSettings) {
+        profile = Profile(rawValue: settings[Settings.profile]) ?? .development
+        server = Server(
+            listen: settings[Settings.listen].compactMap { try? ListenAddress.parse($0).get() },
+            stateDir: settings[Settings.stateDir],
+            workers: settings[Settings.workers],
+            gracefulTimeout: .seconds(settings[Settings.gracefulTimeout]),
+            drainDelay: .seconds(settings[Settings.drainDelay]),
+            headerTimeout: .seconds(settings[Settings.headerTimeout]),
+            idleTimeout: .seconds(settings[Settings.idleTimeout]),
+            maxBodyBytes: settings[Settings.maxBodyBytes],
+            trustedProxies: settings[Settings.trustedProxies],
+            crashLoopMax: settings[Settings.crashLoopMax]
+        )
+        tls = TLS(
+            certFile: settings[Settings.tlsCertFile],
+            keyFile: settings[Settings.tlsKeyFile],
+            listen: settings[Settings.tlsListen].compactMap { try? ListenAddress.parse($0).get() },
+            minVersion: settings[Settings.tlsMinVersion]
+        )
+        security = Security(
+            secretKey: settings[Settings.secretKey],
+            jwtSecretKey: settings[Settings.jwtSecretKey],
+            jwtTTL: settings[Settings.jwtTTL],
+            jwtIssuer: settings[Settings.jwtIssuer],
+            jwtAudience: settings[Settings.jwtAudience],
+            loginMaxFailures: settings[Settings.loginMaxFailures]
+        )
+        cors = CORS(origins: settings[Settings.corsOrigins], allowCredentials: settings[Settings.corsAllowCredentials])
+        database = Database(
+            url: settings[Settings.databaseURL],
+            poolSize: settings[Settings.databasePoolSize],
+            maxOverflow: settings[Settings.databaseMaxOverflow],
+            prePing: settings[Settings.databasePrePing]
+        )
+        jobs = Jobs(
+            concurrency: settings[Settings.jobsConcurrency],
+            maxAttempts: settings[Settings.jobsMaxAttempts],
+            leaseSeconds: settings[Settings.jobsLeaseSeconds]
+        )
+        mail = Mail(
+            transport: settings[Settings.mailTransport],
+            sendmailPath: settings[Settings.mailSendmailPath],
+            from: settings[Settings.mailFrom]
+        )
+        ws = WebSocket(
+            maxMessageBytes: settings[Settings.wsMaxMessageBytes],
+            sendQueueMessages: settings[Settings.wsSendQueueMessages],
+            pingInterval: .seconds(settings[Settings.wsPingInterval]),
+            maxConnections: settings[Settings.wsMaxConnections]
+        )
+        log = Log(level: settings[Settings.logLevel], format: LogFormat(rawValue: settings[Settings.logFormat]) ?? .text)
+    }
+
+    /// The configuration of the `testing` profile, with `overrides` as if they were flags
+    /// (`["server.max_body_bytes": "64"]`). Invalid overrides are a programming error in a test.
+    public static func testing(stateDir: String, overrides: [String: String] = [:]) throws -> PortcullisConfig {
+        var environment = ["PORTCULLIS_PROFILE": "testing", "PORTCULLIS_SERVER_STATE_DIR": stateDir]
+        for (key, value) in overrides { environment[Setting<String>.environmentName(for: key)] = value }
+        let loaded = ConfigLoader.load(ConfigRequest(configFile: nil, environment: environment, readDefaultFile: false))
+        guard loaded.errors.isEmpty else {
+            throw ConfigValueError(loaded.errors.map(\.description).joined(separator: "; "))
+        }
+        return loaded.config
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+
+/// The checks only the production profile makes: secrets, CORS, TLS files, the database, file modes.
+enum ProductionChecks {
+    static let minimumSecretBytes = 32
+
+    static func run(_ settings: ResolvedSettings, sourceFiles: [ConfigLayer: String]) -> [ConfigProblem] {
+        var problems: [ConfigProblem] = []
+        func problem<V>(_ setting: Setting<V>, _ message: String) {
+            let layer = settings.entry(setting)?.layer ?? .default
+            problems.append(ConfigProblem(.error, key: setting.key, layer: layer, message))
+        }
+
+        for setting in [Settings.secretKey, Settings.jwtSecretKey] {
+            let value = settings[setting]
+            if value.isEmpty {
+                problem(setting, "is missing; set \(setting.environmentName) (at least \(minimumSecretBytes) random bytes)")
+            } else if value.hasPrefix(Settings.developmentSecretPrefix) {
+                problem(setting, "is the development default; set a random secret of at least \(minimumSecretBytes) bytes")
+            } else if value.utf8.count < minimumSecretBytes {
+                problem(setting, "is \(value.utf8.count) bytes long; it must be at least \(minimumSecretBytes)")
+            }
+        }
+
+        if settings[Settings.corsOrigins].contains("*") {
+            problem(Settings.corsOrigins, "must not contain \"*\" in production; list the exact origins")
+        }
+
+        let certFile = settings[Settings.tlsCertFile]
+        let keyFile = settings[Settings.tlsKeyFile]
+        if !certFile.isEmpty || !keyFile.isEmpty {
+            for failure in TLSFiles.check(certificatePath: certFile, keyPath: keyFile) {
+                switch failure.file {
+                case .certificate: problem(Settings.tlsCertFile, failure.message)
+                case .key: problem(Settings.tlsKeyFile, failure.message)
+                }
+            }
+        }
+
+        switch DatabaseURL.parse(settings[Settings.databaseURL]) {
+        case .failure(let error):
+            problem(Settings.databaseURL, error.message)
+        case .success(.sqlite(let path)):
+            let directory = (path as NSString).deletingLastPathComponent
+            if !isWritableOrCreatable(directory) {
+                problem(Settings.databaseURL, "the SQLite directory \(directory) is not writable by this user")
+            }
+        case .success(.postgres):
+            break
+        }
+
+        for (layer, path) in sourceFiles.sorted(by: { $0.key < $1.key }) {
+            let secretsHere = settings.all.filter { $0.isSecret && $0.layer == layer }
+            guard let first = secretsHere.first, isReadableByOthers(path) else { continue }
+            problems.append(ConfigProblem(
+                .error, key: first.key, layer: layer,
+                "is read from \(path), which other users can read; run chmod o-r \(path) or move secrets to the environment"
+            ))
+        }
+        return problems
+    }
+
+    /// Whether the directory is writable, or does not exist yet and its nearest existing parent is.
+    static func isWritableOrCreatable(_ directory: String) -> Bool {
+        var candidate = directory
+        while !FileManager.default.fileExists(atPath: candidate) {
+            let parent = (candidate as NSString).deletingLastPathComponent
+            if parent == candidate || parent.isEmpty { return false }
+            candidate = parent
+        }
+        return access(candidate, W_OK | X_OK) == 0
+    }
+
+    static func isReadableByOthers(_ path: String) -> Bool {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return false }
+        return info.st_mode & S_IROTH != 0
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import X509
+
+/// Checks the TLS certificate and key before they are used: readable, PEM, matching, in date.
+enum TLSFiles {
+    struct Failure: Sendable, Equatable {
+        enum File: Sendable { case certificate, key }
+        let file: File
+        let message: String
+    }
+
+    static func check(certificatePath: String, keyPath: String, now: Date = Date()) -> [Failure] {
+        var failures: [Failure] = []
+        guard !certificatePath.isEmpty else { return [Failure(file: .certificate, message: "is missing while tls.key_file is set")] }
+        guard !keyPath.isEmpty else { return [Failure(file: .key, message: "is missing while tls.cert_file is set")] }
+
+        var certificate: Certificate?
+        switch readText(certificatePath) {
+        case .failure(let why): failures.append(Failure(file: .certificate, message: why.message))
+        case .success(let pem):
+            do {
+                certificate = try Certificate(pemEncoded: pem)
+            } catch {
+                failures.append(Failure(file: .certificate, message: "\(certificatePath) is not a PEM certificate"))
+            }
+        }
+        var key: Certificate.PrivateKey?
+        switch readText(keyPath) {
+        case .failure(let why): failures.append(Failure(file: .key, message: why.message))
+        case .success(let pem):
+            do {
+                key = try Certificate.PrivateKey(pemEncoded: pem)
+            } catch {
+                failures.append(Failure(file: .key, message: "\(keyPath) is not a PEM private key (RSA, ECDSA or Ed25519)"))
+            }
+        }
+        if let certificate {
+            if certificate.notValidAfter < now {
+                failures.append(Failure(file: .certificate, message: "\(certificatePath) expired on \(certificate.notValidAfter)"))
+            } else if certificate.notValidBefore > now {
+                failures.append(Failure(file: .certificate, message: "\(certificatePath) is not valid before \(certificate.notValidBefore)"))
+            }
+            if let key, key.publicKey != certificate.publicKey {
+                failures.append(Failure(file: .key, message: "\(keyPath) does not match the certificate in \(certificatePath)"))
+            }
+        }
+        return failures
+    }
+
+    private static func readText(_ path: String) -> Result<String, ReadFailure> {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            return .failure(ReadFailure(FileManager.default.fileExists(atPath: path) ? "\(path) cannot be read" : "\(path) does not exist"))
+        }
+        return .success(String(decoding: data, as: UTF8.self))
+    }
+
+    struct ReadFailure: Error {
+        let message: String
+        init(_ message: String) { self.message = message }
+    }
+}

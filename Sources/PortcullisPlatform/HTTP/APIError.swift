@@ -1,0 +1,126 @@
+public import HTTPTypes
+public import Hummingbird
+
+/// Every error a client can see, each with a stable code; ``ErrorResponseMiddleware`` turns
+/// them into the JSON body of SPEC §4 in one place.
+public enum APIError: Error, Sendable, Equatable {
+    /// 400: the request cannot be understood.
+    case badRequest(String)
+    /// 400: the body is not well-formed JSON, or breaks a size or depth limit.
+    case malformedJSON(String)
+    /// 401, with `WWW-Authenticate: Bearer`.
+    case unauthorized(String)
+    /// 403.
+    case forbidden(String)
+    /// 404.
+    case notFound(String)
+    /// 405, with `Allow`.
+    case methodNotAllowed(allowed: [String])
+    /// 409: the resource exists already.
+    case conflict(String)
+    /// 413: the body is larger than `server.max_body_bytes`.
+    case payloadTooLarge(limit: Int)
+    /// 415: the body is not of a type the route accepts.
+    case unsupportedMediaType(String)
+    /// 422: the body is well-formed but its fields are not; `fields` maps each field to its problem.
+    case validationFailed(fields: [String: String])
+    /// 429, with `Retry-After` in seconds.
+    case tooManyRequests(retryAfter: Int)
+    /// 500: never says why; the cause is in the log.
+    case internalError
+    /// 503 from `/readyz`: `status` is `draining` or `unavailable`.
+    case notReady(status: String, checks: [String: String])
+
+    public var status: HTTPResponse.Status {
+        switch self {
+        case .badRequest, .malformedJSON: .badRequest
+        case .unauthorized: .unauthorized
+        case .forbidden: .forbidden
+        case .notFound: .notFound
+        case .methodNotAllowed: .methodNotAllowed
+        case .conflict: .conflict
+        case .payloadTooLarge: .contentTooLarge
+        case .unsupportedMediaType: .unsupportedMediaType
+        case .validationFailed: .unprocessableContent
+        case .tooManyRequests: .tooManyRequests
+        case .internalError: .internalServerError
+        case .notReady: .serviceUnavailable
+        }
+    }
+
+    /// The stable, CamelCase code clients match on.
+    public var code: String {
+        switch self {
+        case .badRequest: "BadRequest"
+        case .malformedJSON: "MalformedJSON"
+        case .unauthorized: "Unauthorized"
+        case .forbidden: "Forbidden"
+        case .notFound: "NotFound"
+        case .methodNotAllowed: "MethodNotAllowed"
+        case .conflict: "Conflict"
+        case .payloadTooLarge: "PayloadTooLarge"
+        case .unsupportedMediaType: "UnsupportedMediaType"
+        case .validationFailed: "ValidationFailed"
+        case .tooManyRequests: "TooManyRequests"
+        case .internalError: "InternalServerError"
+        case .notReady: "NotReady"
+        }
+    }
+
+    public var message: String {
+        switch self {
+        case .badRequest(let text), .malformedJSON(let text), .unauthorized(let text), .forbidden(let text),
+            .notFound(let text), .conflict(let text), .unsupportedMediaType(let text):
+            text
+        case .methodNotAllowed: "This route does not accept that method."
+        case .payloadTooLarge(let limit): "The request body is larger than \(limit) bytes."
+        case .validationFailed: "The request body has invalid fields."
+        case .tooManyRequests(let seconds): "Too many requests; retry in \(seconds) s."
+        case .internalError: "The server could not complete the request."
+        case .notReady(let status, _): "The server is not ready (\(status))."
+        }
+    }
+
+    public var details: JSONValue {
+        switch self {
+        case .methodNotAllowed(let allowed): ["allowed": .array(allowed.map { .string($0) })]
+        case .payloadTooLarge(let limit): ["limit_bytes": .int(limit)]
+        case .validationFailed(let fields): .object(fields.mapValues { .string($0) })
+        case .tooManyRequests(let seconds): ["retry_after": .int(seconds)]
+        case .notReady(let status, let checks): ["status": .string(status), "checks": .object(checks.mapValues { .string($0) })]
+        default: .object([:])
+        }
+    }
+
+    /// Headers the status requires: `Allow`, `WWW-Authenticate`, `Retry-After`, and
+    /// `Connection: close` where the rest of the request is not worth reading.
+    public var headers: HTTPFields {
+        var fields = HTTPFields()
+        switch self {
+        case .methodNotAllowed(let allowed): fields[.allow] = allowed.joined(separator: ", ")
+        case .unauthorized: fields[.wwwAuthenticate] = "Bearer"
+        case .tooManyRequests(let seconds): fields[.retryAfter] = String(seconds)
+        case .payloadTooLarge: fields[.connection] = "close"
+        default: break
+        }
+        return fields
+    }
+
+    /// Maps any error to the family: our own pass through, Hummingbird's by status with a
+    /// generic message, and everything else is a 500 that reveals nothing.
+    public static func from(_ error: any Error) -> APIError {
+        if let error = error as? APIError { return error }
+        if let error = error as? any HTTPResponseError {
+            switch error.status {
+            case .badRequest: return .badRequest("The request cannot be understood.")
+            case .unauthorized: return .unauthorized("Authentication is required.")
+            case .forbidden: return .forbidden("Access is denied.")
+            case .notFound: return .notFound("No such resource.")
+            case .contentTooLarge: return .payloadTooLarge(limit: 0)
+            case .unsupportedMediaType: return .unsupportedMediaType("The request body type is not supported.")
+            default: return .internalError
+            }
+        }
+        return .internalError
+    }
+}

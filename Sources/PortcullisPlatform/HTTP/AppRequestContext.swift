@@ -1,0 +1,25 @@
+public import Hummingbird
+public import Logging
+import NIOCore
+
+/// The per-request state every route and middleware shares: the request ID and where the
+/// request really came from.
+public struct AppRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The ID echoed in `X-Request-ID`, error bodies and every log line of the request.
+    public var requestID: String = ""
+    /// The socket peer.
+    public let peer: TrustedProxies.Peer
+    /// The client and scheme after trusted proxies are believed; set by ``RequestIdentityMiddleware``.
+    public var origin: TrustedProxies.Origin
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        switch source.channel.remoteAddress {
+        case .some(.unixDomainSocket): peer = .unixSocket
+        case .some(let address): peer = address.ipAddress.flatMap(IPAddress.init).map(TrustedProxies.Peer.ip) ?? .unknown
+        case .none: peer = .unknown
+        }
+        origin = TrustedProxies.Origin(client: "unknown", scheme: "http")
+    }
+}

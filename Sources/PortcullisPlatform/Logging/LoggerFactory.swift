@@ -1,0 +1,32 @@
+public import Logging
+
+/// Builds the process's loggers from the configuration, so every part logs the same way.
+public struct LoggerFactory: Sendable {
+    public let format: LogFormat
+    public let level: Logger.Level
+    public let sink: any LogSink
+    public let redactor: LogRedactor
+    public let worker: Int?
+
+    public init(config: PortcullisConfig, sink: any LogSink = StandardErrorSink(), worker: Int? = nil) {
+        self.format = config.log.format
+        self.level = Logger.Level(rawValue: config.log.level) ?? .info
+        self.sink = sink
+        self.redactor = LogRedactor(secrets: config.secrets)
+        self.worker = worker
+    }
+
+    /// A logger for one part of the product, named like `portcullis.http`.
+    public func logger(_ label: String) -> Logger {
+        Logger(label: label) { label in
+            StructuredLogHandler(label: label, format: format, level: level, sink: sink, redactor: redactor, worker: worker)
+        }
+    }
+
+    /// Makes this factory the process-wide default for libraries that create their own loggers.
+    public func bootstrapProcess() {
+        LoggingSystem.bootstrap { label in
+            StructuredLogHandler(label: label, format: format, level: level, sink: sink, redactor: redactor, worker: worker)
+        }
+    }
+}

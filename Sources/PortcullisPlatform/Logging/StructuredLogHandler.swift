@@ -1,0 +1,137 @@
+public import Logging
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The swift-log handler of every Portcullis process: one JSON object per line (production)
+/// or readable text (development), with `ts`, `level`, `msg`, `logger`, `pid`, `worker`,
+/// `request_id` and the event's fields, secrets scrubbed.
+public struct StructuredLogHandler: LogHandler {
+    public var logLevel: Logger.Level
+    public var metadata: Logger.Metadata = [:]
+    public var metadataProvider: Logger.MetadataProvider?
+
+    let label: String
+    let format: LogFormat
+    let sink: any LogSink
+    let redactor: LogRedactor
+    /// The worker's index; nil in the master and in single-process tools.
+    let worker: Int?
+
+    public init(label: String, format: LogFormat, level: Logger.Level, sink: any LogSink, redactor: LogRedactor, worker: Int? = nil) {
+        self.label = label
+        self.format = format
+        self.logLevel = level
+        self.sink = sink
+        self.redactor = redactor
+        self.worker = worker
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(
+        level: Logger.Level,
+        message: Logger.Message,
+        metadata explicit: Logger.Metadata?,
+        source: String,
+        file: String,
+        function: String,
+        line: UInt
+    ) {
+        var fields = self.metadata
+        if let provided = metadataProvider?.get() { fields.merge(provided) { _, new in new } }
+        if let explicit { fields.merge(explicit) { _, new in new } }
+        for (key, value) in fields { fields[key] = redactor.scrub(field: key, value) }
+        let text = redactor.scrub(message.description)
+        switch format {
+        case .json: sink.write(line: jsonLine(level: level, message: text, fields: fields))
+        case .text: sink.write(line: textLine(level: level, message: text, fields: fields))
+        }
+    }
+
+    private func jsonLine(level: Logger.Level, message: String, fields: Logger.Metadata) -> String {
+        var out = "{\"ts\":\"\(LogTimestamp.now())\",\"level\":\"\(level.rawValue)\",\"msg\":"
+        JSONText.appendString(message, to: &out)
+        out += ",\"logger\":"
+        JSONText.appendString(label, to: &out)
+        out += ",\"pid\":\(getpid())"
+        if let worker { out += ",\"worker\":\(worker)" }
+        if let requestID = fields["request_id"] {
+            out += ",\"request_id\":"
+            JSONText.append(requestID, to: &out)
+        }
+        for key in fields.keys.sorted() where key != "request_id" {
+            out += ","
+            JSONText.appendString(key, to: &out)
+            out += ":"
+            if let value = fields[key] { JSONText.append(value, to: &out) }
+        }
+        out += "}\n"
+        return out
+    }
+
+    private func textLine(level: Logger.Level, message: String, fields: Logger.Metadata) -> String {
+        var out = "\(LogTimestamp.now()) \(level.rawValue.uppercased()) [\(label)] \(message)"
+        for key in fields.keys.sorted() {
+            if let value = fields[key] { out += " \(key)=\(value)" }
+        }
+        out += "\n"
+        return out
+    }
+}
+
+/// JSON text for log lines, written by hand: one pass, no intermediate objects.
+enum JSONText {
+    static func appendString(_ text: String, to out: inout String) {
+        out += "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        out += "\""
+    }
+
+    static func append(_ value: Logger.MetadataValue, to out: inout String) {
+        switch value {
+        case .string(let text): appendString(text, to: &out)
+        case .stringConvertible(let convertible):
+            switch convertible {
+            case let number as Int: out += String(number)
+            case let number as Double where number.isFinite: out += String(number)
+            case let flag as Bool: out += flag ? "true" : "false"
+            default: appendString(convertible.description, to: &out)
+            }
+        case .array(let items):
+            out += "["
+            for (index, item) in items.enumerated() {
+                if index > 0 { out += "," }
+                append(item, to: &out)
+            }
+            out += "]"
+        case .dictionary(let members):
+            out += "{"
+            for (index, key) in members.keys.sorted().enumerated() {
+                if index > 0 { out += "," }
+                appendString(key, to: &out)
+                out += ":"
+                if let member = members[key] { append(member, to: &out) }
+            }
+            out += "}"
+        }
+    }
+}

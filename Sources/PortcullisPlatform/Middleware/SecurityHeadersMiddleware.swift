@@ -1,0 +1,53 @@
+public import Hummingbird
+import HTTPTypes
+
+/// Puts the response headers of SPEC §4 on every response: request ID, the browser
+/// hardening set, `Cache-Control: no-store` on JSON, and HSTS when the client used HTTPS.
+public struct SecurityHeadersMiddleware: RouterMiddleware {
+    public typealias Context = AppRequestContext
+
+    /// Paths whose pages may load their own scripts and styles (the API docs page).
+    let pagePaths: Set<String>
+
+    public init(pagePaths: Set<String> = ["/docs"]) {
+        self.pagePaths = pagePaths
+    }
+
+    static let apiPolicy = "default-src 'none'; frame-ancestors 'none'"
+    static let pagePolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'"
+    static let permissionsPolicy = "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()"
+    static let hsts = "max-age=63072000; includeSubDomains"
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response = try await next(request, context)
+        var headers = response.headers
+        headers[.xRequestID] = context.requestID
+        headers[.xContentTypeOptions] = "nosniff"
+        headers[.xFrameOptions] = "DENY"
+        headers[.referrerPolicy] = "no-referrer"
+        headers[.contentSecurityPolicy] = pagePaths.contains(request.uri.path) ? Self.pagePolicy : Self.apiPolicy
+        headers[.crossOriginOpenerPolicy] = "same-origin"
+        headers[.crossOriginResourcePolicy] = "same-origin"
+        headers[.permissionsPolicy] = Self.permissionsPolicy
+        headers[.xXSSProtection] = "0"
+        if headers[.contentType]?.hasPrefix("application/json") == true {
+            headers[.cacheControl] = "no-store"
+        }
+        if context.origin.scheme == "https" {
+            headers[.strictTransportSecurity] = Self.hsts
+        }
+        headers[.server] = nil
+        response.headers = headers
+        return response
+    }
+}
+
+extension HTTPField.Name {
+    static let xContentTypeOptions = Self("X-Content-Type-Options")!
+    static let xFrameOptions = Self("X-Frame-Options")!
+    static let referrerPolicy = Self("Referrer-Policy")!
+    static let crossOriginOpenerPolicy = Self("Cross-Origin-Opener-Policy")!
+    static let crossOriginResourcePolicy = Self("Cross-Origin-Resource-Policy")!
+    static let permissionsPolicy = Self("Permissions-Policy")!
+    static let xXSSProtection = Self("X-XSS-Protection")!
+}

@@ -1,0 +1,205 @@
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOExtras
+import NIOPosix
+import PortcullisApp
+import PortcullisPlatform
+import ServiceLifecycle
+import Synchronization
+
+/// Serves a ``PortcullisApplication`` over HTTP/1.1 on one or more listeners, built on
+/// SwiftNIO's `ServerBootstrap` and Hummingbird's HTTP/1 channel so a listener can be a socket
+/// this process binds or one it inherits.
+///
+/// On graceful shutdown it drains in the order operators rely on: `/readyz` turns 503, after
+/// `server.drain_delay` the listeners close, in-flight requests finish and keep-alive
+/// connections close after their response; whatever remains at `server.graceful_timeout` is cut.
+public final class HTTPServer: Service {
+    typealias ServerChannel = NIOAsyncChannel<HTTP1Channel.Value, Never>
+
+    let app: PortcullisApplication
+    let listeners: [Listener]
+    let eventLoopGroup: any EventLoopGroup
+    let logger: Logger
+    let onListening: @Sendable ([SocketAddress]) async -> Void
+    private let date = HTTPDate()
+
+    /// - Parameter onListening: called once every listener is bound, with the bound addresses.
+    public init(
+        app: PortcullisApplication,
+        listeners: [Listener],
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        onListening: @escaping @Sendable ([SocketAddress]) async -> Void = { _ in }
+    ) {
+        self.app = app
+        self.listeners = listeners
+        self.eventLoopGroup = eventLoopGroup
+        self.logger = app.loggers.logger("portcullis.server")
+        self.onListening = onListening
+    }
+
+    public func run() async throws {
+        let quiescing = ServerQuiescingHelper(group: eventLoopGroup)
+        let childChannel = makeChildChannel()
+        let channels = try await bindAll(childChannel: childChannel, quiescing: quiescing)
+        let addresses = channels.compactMap { $0.channel.localAddress }
+        for address in addresses { logger.info("listening", metadata: ["address": .string(Self.describe(address))]) }
+        await onListening(addresses)
+
+        await withTaskGroup(of: Void.self) { group in
+            for channel in channels {
+                group.addTask { await Self.acceptConnections(on: channel, childChannel: childChannel, logger: self.logger) }
+            }
+            do {
+                try await gracefulShutdown()
+            } catch {
+                group.cancelAll()
+                return
+            }
+            if await !drain(quiescing: quiescing) { group.cancelAll() }
+            await group.waitForAll()
+        }
+        logger.info("stopped serving")
+    }
+
+    /// The stop sequence; returns false when `graceful_timeout` ran out before every connection closed.
+    private func drain(quiescing: ServerQuiescingHelper) async -> Bool {
+        app.readiness.beginDraining()
+        logger.info("draining", metadata: ["drain_delay_s": .stringConvertible(app.config.server.drainDelay.seconds)])
+        try? await Task.sleep(for: app.config.server.drainDelay)
+        let eventLoop = eventLoopGroup.any()
+        let closed = eventLoop.makePromise(of: Void.self)
+        quiescing.initiateShutdown(promise: closed)
+        let drained = await Self.wait(for: closed.futureResult, timeout: app.config.server.gracefulTimeout, on: eventLoop)
+        if !drained {
+            logger.warning("graceful timeout reached; closing the connections still open", metadata: [
+                "graceful_timeout_s": .stringConvertible(app.config.server.gracefulTimeout.seconds),
+            ])
+        }
+        return drained
+    }
+
+    private static func wait(for future: EventLoopFuture<Void>, timeout: Duration, on eventLoop: any EventLoop) async -> Bool {
+        await withCheckedContinuation { continuation in
+            let resumed = Mutex(false)
+            let finish: @Sendable (Bool) -> Void = { outcome in
+                let first = resumed.withLock { done in
+                    defer { done = true }
+                    return !done
+                }
+                if first { continuation.resume(returning: outcome) }
+            }
+            future.whenComplete { _ in finish(true) }
+            eventLoop.scheduleTask(in: .nanoseconds(Int64(timeout.seconds * 1e9))) { finish(false) }
+        }
+    }
+
+    private static func acceptConnections(on channel: ServerChannel, childChannel: HTTP1Channel, logger: Logger) async {
+        do {
+            try await channel.executeThenClose { inbound in
+                try await withThrowingDiscardingTaskGroup { group in
+                    for try await connection in inbound {
+                        group.addTask { await childChannel.handle(value: connection, logger: logger) }
+                    }
+                }
+            }
+        } catch {
+            logger.error("accepting connections failed", metadata: ["error": .string("\(error)")])
+        }
+    }
+
+    private func makeChildChannel() -> HTTP1Channel {
+        let responder = app.responder
+        let appLogger = app.logger
+        let date = self.date
+        let headerTimeout = app.config.server.headerTimeout
+        let handlerLogger = logger
+        let configuration = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [RequestHeadTimeoutHandler(timeout: headerTimeout, logger: handlerLogger)],
+            idleTimeout: .nanoseconds(Int64(app.config.server.idleTimeout.seconds * 1e9))
+        )
+        return HTTP1Channel(responder: { request, writer, channel in
+            let context = AppRequestContext(source: .init(channel: channel, logger: appLogger))
+            var response: Response
+            do {
+                response = try await responder.respond(to: request, context: context)
+            } catch {
+                response = Response(status: .internalServerError)
+            }
+            response.headers[.date] = date.now()
+            try await writer.write(response: response.head, body: response.body)
+            // The rest of a refused body is not worth reading: stop reading and let the connection close.
+            if response.headers[.connection] == "close" {
+                try? await channel.close(mode: .input)
+            }
+        }, configuration: configuration)
+    }
+
+    private func bindAll(childChannel: HTTP1Channel, quiescing: ServerQuiescingHelper) async throws -> [ServerChannel] {
+        var bound: [ServerChannel] = []
+        do {
+            for listener in listeners {
+                bound.append(try await bind(listener, childChannel: childChannel, quiescing: quiescing))
+            }
+        } catch {
+            for channel in bound { try? await channel.channel.close() }
+            throw error
+        }
+        return bound
+    }
+
+    private func bind(_ listener: Listener, childChannel: HTTP1Channel, quiescing: ServerQuiescingHelper) async throws -> ServerChannel {
+        let logger = self.logger
+        let bootstrap = ServerBootstrap(group: eventLoopGroup)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(quiescing.makeServerChannelHandler(channel: channel))
+                }
+            }
+        do {
+            switch listener {
+            case .bind(.tcp(let host, let port)):
+                return try await bootstrap.bind(host: host, port: port, serverBackPressureStrategy: nil) { channel in
+                    childChannel.setup(channel: channel, logger: logger)
+                }
+            case .bind(.unix(let path)):
+                let channel = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true, serverBackPressureStrategy: nil) { channel in
+                    childChannel.setup(channel: channel, logger: logger)
+                }
+                chmod(path, 0o660)
+                return channel
+            }
+        } catch {
+            throw ListenError(listener: listener, underlying: error)
+        }
+    }
+
+    static func describe(_ address: SocketAddress) -> String {
+        switch address {
+        case .unixDomainSocket: "unix:\(address.pathname ?? "")"
+        case .v6: "[\(address.ipAddress ?? "")]:\(address.port ?? 0)"
+        default: "\(address.ipAddress ?? ""):\(address.port ?? 0)"
+        }
+    }
+}
+
+/// A listener that could not be bound, with the address in the message.
+public struct ListenError: Error, CustomStringConvertible {
+    public let listener: Listener
+    public let underlying: any Error
+    public var description: String { "cannot listen on \(listener): \(underlying)" }
+}
+
+extension Duration {
+    /// The duration in seconds, as a number.
+    var seconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}
