@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
@@ -74,13 +76,21 @@ let package = Package(
             swiftSettings: strict
         ),
         .plugin(name: "BuildInfoPlugin", capability: .buildTool()),
-        .testTarget(
-            name: "PlatformTests",
+        .target(
+            name: "TestSupport",
             dependencies: [
                 "PortcullisPlatform",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
+            path: "Tests/TestSupport",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PlatformTests",
+            dependencies: ["PortcullisPlatform", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
@@ -88,7 +98,9 @@ let package = Package(
             dependencies: [
                 "PortcullisApp",
                 "PortcullisPlatform",
+                "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: strict
         ),
@@ -98,6 +110,7 @@ let package = Package(
                 "PortcullisServer",
                 "PortcullisApp",
                 "PortcullisPlatform",
+                "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strict
@@ -105,6 +118,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
+                "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strict

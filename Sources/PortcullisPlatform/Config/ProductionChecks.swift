@@ -60,7 +60,9 @@ enum ProductionChecks {
         return problems
     }
 
-    /// Whether the directory is writable, or does not exist yet and its nearest existing parent is.
+    /// Whether files can be created in the directory, or — when it does not exist yet — in
+    /// its nearest existing parent. Probed by creating and removing a directory, because
+    /// `access(2)` says yes to root even on a read-only or virtual file system.
     static func isWritableOrCreatable(_ directory: String) -> Bool {
         var candidate = directory
         while !FileManager.default.fileExists(atPath: candidate) {
@@ -68,7 +70,10 @@ enum ProductionChecks {
             if parent == candidate || parent.isEmpty { return false }
             candidate = parent
         }
-        return access(candidate, W_OK | X_OK) == 0
+        let probe = candidate + "/.portcullis-write-probe-\(getpid())"
+        guard mkdir(probe, 0o700) == 0 else { return false }
+        rmdir(probe)
+        return true
     }
 
     static func isReadableByOthers(_ path: String) -> Bool {

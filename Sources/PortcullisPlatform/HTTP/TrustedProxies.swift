@@ -39,6 +39,11 @@ public struct TrustedProxies: Sendable {
         public var client: String
         /// `http` or `https`, as the client used it.
         public var scheme: String
+
+        public init(client: String, scheme: String) {
+            self.client = client
+            self.scheme = scheme
+        }
     }
 
     let entries: [Entry]

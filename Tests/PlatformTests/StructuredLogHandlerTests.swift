@@ -1,0 +1,66 @@
+import Foundation
+import Logging
+import PortcullisPlatform
+import TestSupport
+import Testing
+
+@Suite struct StructuredLogHandlerTests {
+    func logger(_ format: LogFormat, capture: LogCapture, secrets: [String] = [], worker: Int? = nil) -> Logger {
+        Logger(label: "portcullis.test") { label in
+            StructuredLogHandler(label: label, format: format, level: .debug, sink: capture, redactor: LogRedactor(secrets: secrets), worker: worker)
+        }
+    }
+
+    @Test func jsonLinesCarryTheFieldsOfSpecSection6() throws {
+        let capture = LogCapture()
+        var log = logger(.json, capture: capture, worker: 2)
+        log[metadataKey: "request_id"] = "req-1"
+        log.info("hello \"world\"\n", metadata: ["status": .stringConvertible(200), "path": "/x"])
+        #expect(capture.all.count == 1)
+        #expect(capture.all[0].hasSuffix("}\n"))
+        let record = try #require(capture.records.first)
+        #expect(record["level"] as? String == "info")
+        #expect(record["msg"] as? String == "hello \"world\"\n")
+        #expect(record["logger"] as? String == "portcullis.test")
+        #expect(record["pid"] as? Int == Int(getpid()))
+        #expect(record["worker"] as? Int == 2)
+        #expect(record["request_id"] as? String == "req-1")
+        #expect(record["status"] as? Int == 200)
+        #expect(record["path"] as? String == "/x")
+        let ts = try #require(record["ts"] as? String)
+        #expect(ts.wholeMatch(of: /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z/) != nil)
+    }
+
+    @Test func theMasterLogsWithoutAWorkerField() throws {
+        let capture = LogCapture()
+        logger(.json, capture: capture).notice("master")
+        let record = try #require(capture.records.first)
+        #expect(record["worker"] == nil)
+    }
+
+    @Test func credentialsNeverReachTheLog() {
+        let capture = LogCapture()
+        let secret = "jwt-signing-key-0123456789abcdef0123"
+        for format in [LogFormat.json, .text] {
+            let log = logger(format, capture: capture, secrets: [secret])
+            log.info("login for alice with \(secret)", metadata: [
+                "password": "correct horse battery staple",
+                "authorization": "Bearer eyJhbGciOiJIUzI1NiJ9.e30.abc",
+                "Cookie": "session=deadbeefcafe",
+                "access_token": "tok-123456789",
+                "nested": .dictionary(["api_key": "key-987654321", "note": .string("carries \(secret)")]),
+            ])
+        }
+        let text = capture.text
+        for leaked in [secret, "correct horse", "eyJhbGciOiJIUzI1NiJ9", "deadbeefcafe", "tok-123456789", "key-987654321"] {
+            #expect(!text.contains(leaked), "\(leaked) reached the log")
+        }
+        #expect(text.contains("<redacted>"))
+    }
+
+    @Test func textFormatIsReadable() {
+        let capture = LogCapture()
+        logger(.text, capture: capture).warning("disk nearly full", metadata: ["free_mb": .stringConvertible(12)])
+        #expect(capture.all.first?.contains(" WARNING [portcullis.test] disk nearly full free_mb=12") == true)
+    }
+}

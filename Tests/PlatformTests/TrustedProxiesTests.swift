@@ -1,0 +1,62 @@
+import HTTPTypes
+import PortcullisPlatform
+import Testing
+
+@Suite struct TrustedProxiesTests {
+    let proxies = TrustedProxies(["10.0.0.0/8", "::1", "unix"])
+    let proxy = TrustedProxies.Peer.ip(IPAddress("10.1.2.3")!)
+    let stranger = TrustedProxies.Peer.ip(IPAddress("203.0.113.9")!)
+
+    func headers(_ pairs: [(String, String)]) -> HTTPFields {
+        var fields = HTTPFields()
+        for (name, value) in pairs { fields.append(HTTPField(name: HTTPField.Name(name)!, value: value)) }
+        return fields
+    }
+
+    @Test func cidrMatching() {
+        #expect(CIDR("10.0.0.0/8")!.contains(IPAddress("10.255.0.1")!))
+        #expect(!CIDR("10.0.0.0/8")!.contains(IPAddress("11.0.0.1")!))
+        #expect(CIDR("192.168.1.0/25")!.contains(IPAddress("192.168.1.127")!))
+        #expect(!CIDR("192.168.1.0/25")!.contains(IPAddress("192.168.1.128")!))
+        #expect(CIDR("2001:db8::/32")!.contains(IPAddress("2001:db8:1::5")!))
+        #expect(!CIDR("2001:db8::/32")!.contains(IPAddress("10.0.0.1")!))
+        #expect(CIDR("10.0.0.0/8")!.contains(IPAddress("::ffff:10.0.0.1")!))
+        #expect(CIDR("10.0.0.0/33") == nil)
+        #expect(CIDR("not-an-ip") == nil)
+    }
+
+    @Test func aTrustedProxyIsBelievedThroughXForwardedHeaders() {
+        let origin = proxies.resolve(peer: proxy, directScheme: "http", headers: headers([
+            ("X-Forwarded-For", "198.51.100.7, 10.0.0.5"), ("X-Forwarded-Proto", "https"),
+        ]))
+        #expect(origin == .init(client: "198.51.100.7", scheme: "https"))
+    }
+
+    @Test func spoofedHeadersFromAnUntrustedPeerAreIgnored() {
+        let origin = proxies.resolve(peer: stranger, directScheme: "http", headers: headers([
+            ("X-Forwarded-For", "1.2.3.4"), ("X-Forwarded-Proto", "https"), ("Forwarded", "for=5.6.7.8;proto=https"),
+        ]))
+        #expect(origin == .init(client: "203.0.113.9", scheme: "http"))
+    }
+
+    @Test func aClientCannotHideBehindAnEntryItPrependedItself() {
+        let origin = proxies.resolve(peer: proxy, directScheme: "http", headers: headers([
+            ("X-Forwarded-For", "6.6.6.6, 198.51.100.7"),
+        ]))
+        #expect(origin.client == "198.51.100.7")
+    }
+
+    @Test func forwardedHeaderWinsAndIsParsedPerRFC7239() {
+        let origin = proxies.resolve(peer: proxy, directScheme: "http", headers: headers([
+            ("Forwarded", "for=\"[2001:db8:cafe::17]:4711\";proto=https, for=10.0.0.9;proto=http"),
+            ("X-Forwarded-For", "9.9.9.9"),
+        ]))
+        #expect(origin == .init(client: "2001:db8:cafe::17", scheme: "https"))
+    }
+
+    @Test func unixSocketPeersAreTrustedOnlyWhenListed() {
+        let forwarded = headers([("X-Forwarded-For", "198.51.100.7")])
+        #expect(proxies.resolve(peer: .unixSocket, directScheme: "http", headers: forwarded).client == "198.51.100.7")
+        #expect(TrustedProxies([]).resolve(peer: .unixSocket, directScheme: "http", headers: forwarded).client == "unix")
+    }
+}
