@@ -42,7 +42,8 @@ public final class HTTPServer: Service {
     }
 
     public func run() async throws {
-        let quiescing = ServerQuiescingHelper(group: eventLoopGroup)
+        // One quiescing helper per listener: each tracks the connections of one server channel.
+        let quiescing = listeners.map { _ in ServerQuiescingHelper(group: eventLoopGroup) }
         let childChannel = makeChildChannel()
         let channels = try await bindAll(childChannel: childChannel, quiescing: quiescing)
         let addresses = channels.compactMap { $0.channel.localAddress }
@@ -66,14 +67,18 @@ public final class HTTPServer: Service {
     }
 
     /// The stop sequence; returns false when `graceful_timeout` ran out before every connection closed.
-    private func drain(quiescing: ServerQuiescingHelper) async -> Bool {
+    private func drain(quiescing: [ServerQuiescingHelper]) async -> Bool {
         app.readiness.beginDraining()
         logger.info("draining", metadata: ["drain_delay_s": .stringConvertible(app.config.server.drainDelay.seconds)])
         try? await Task.sleep(for: app.config.server.drainDelay)
         let eventLoop = eventLoopGroup.any()
-        let closed = eventLoop.makePromise(of: Void.self)
-        quiescing.initiateShutdown(promise: closed)
-        let drained = await Self.wait(for: closed.futureResult, timeout: app.config.server.gracefulTimeout, on: eventLoop)
+        let closed = quiescing.map { helper in
+            let promise = eventLoop.makePromise(of: Void.self)
+            helper.initiateShutdown(promise: promise)
+            return promise.futureResult
+        }
+        let allClosed = EventLoopFuture.andAllComplete(closed, on: eventLoop)
+        let drained = await Self.wait(for: allClosed, timeout: app.config.server.gracefulTimeout, on: eventLoop)
         if !drained {
             logger.warning("graceful timeout reached; closing the connections still open", metadata: [
                 "graceful_timeout_s": .stringConvertible(app.config.server.gracefulTimeout.seconds),
@@ -138,11 +143,11 @@ public final class HTTPServer: Service {
         }, configuration: configuration)
     }
 
-    private func bindAll(childChannel: HTTP1Channel, quiescing: ServerQuiescingHelper) async throws -> [ServerChannel] {
+    private func bindAll(childChannel: HTTP1Channel, quiescing: [ServerQuiescingHelper]) async throws -> [ServerChannel] {
         var bound: [ServerChannel] = []
         do {
-            for listener in listeners {
-                bound.append(try await bind(listener, childChannel: childChannel, quiescing: quiescing))
+            for (listener, helper) in zip(listeners, quiescing) {
+                bound.append(try await bind(listener, childChannel: childChannel, quiescing: helper))
             }
         } catch {
             for channel in bound { try? await channel.channel.close() }

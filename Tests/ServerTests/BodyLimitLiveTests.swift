@@ -1,0 +1,48 @@
+import PortcullisApp
+import PortcullisPlatform
+import TestSupport
+import Testing
+
+@Suite struct BodyLimitLiveTests {
+    func echo(_ builder: inout ApplicationBuilder) {
+        var blueprint = Blueprint(name: "echo")
+        blueprint.post("echo") { request, _ in
+            let body = try await request.body.collect(upTo: .max)
+            return try JSONResponse.make(["bytes": body.readableBytes])
+        }
+        builder.register(blueprint)
+    }
+
+    @Test func aChunkedBodyOverTheLimitGets413AndTheConnectionCloses() async throws {
+        try await withLiveServer(overrides: ["server.max_body_bytes": "100"], customize: echo) { server in
+            let connection = try RawConnection(port: server.port)
+            let chunk = String(repeating: "x", count: 80)
+            try connection.send("POST /echo HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nContent-Type: application/json\r\n\r\n")
+            try connection.send("50\r\n\(chunk)\r\n50\r\n\(chunk)\r\n")
+            let reading = await connection.readUntilClosed(timeout: 10)
+            #expect(reading.text.hasPrefix("HTTP/1.1 413"))
+            #expect(reading.text.contains("\"error\":\"PayloadTooLarge\""))
+            #expect(reading.closedByServer)
+        }
+    }
+
+    @Test func aChunkedBodyWithinTheLimitIsServed() async throws {
+        try await withLiveServer(overrides: ["server.max_body_bytes": "100"], customize: echo) { server in
+            let connection = try RawConnection(port: server.port)
+            try connection.send("POST /echo HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n0123456789abcdef\r\n0\r\n\r\n")
+            let reading = await connection.read(timeout: 10, until: isCompleteResponse)
+            #expect(reading.text.hasPrefix("HTTP/1.1 200"))
+            #expect(reading.text.hasSuffix("{\"bytes\":16}"))
+        }
+    }
+
+    @Test func aDeclaredContentLengthOverTheLimitIsRefusedWithoutReadingTheBody() async throws {
+        try await withLiveServer(overrides: ["server.max_body_bytes": "100"], customize: echo) { server in
+            let connection = try RawConnection(port: server.port)
+            try connection.send("POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 10000000\r\n\r\nfirst bytes")
+            let reading = await connection.readUntilClosed(timeout: 10)
+            #expect(reading.text.hasPrefix("HTTP/1.1 413"))
+            #expect(reading.closedByServer)
+        }
+    }
+}

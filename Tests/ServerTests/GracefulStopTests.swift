@@ -1,0 +1,80 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import PortcullisApp
+import PortcullisPlatform
+import Synchronization
+import TestSupport
+import Testing
+
+@Suite struct GracefulStopTests {
+    final class Flag: Sendable {
+        private let value = Atomic<Bool>(false)
+        func set() { value.store(true, ordering: .sequentiallyConsistent) }
+        var isSet: Bool { value.load(ordering: .sequentiallyConsistent) }
+    }
+
+    func slowRoute(seconds: Double, finished: Flag, started: Flag) -> (inout ApplicationBuilder) -> Void {
+        { builder in
+            var blueprint = Blueprint(name: "slow")
+            blueprint.get("slow") { _, _ in
+                started.set()
+                try await Task.sleep(for: .seconds(seconds))
+                finished.set()
+                return try JSONResponse.make(["done": true])
+            }
+            builder.register(blueprint)
+        }
+    }
+
+    static func waitUntil(_ flag: Flag) async throws {
+        while !flag.isSet { try await Task.sleep(for: .milliseconds(10)) }
+    }
+
+    @Test func stopTurnsReadinessOffThenFinishesInFlightRequestsThenRefusesConnections() async throws {
+        let finished = Flag()
+        let started = Flag()
+        try await withLiveServer(
+            overrides: ["server.drain_delay": "0.5", "server.graceful_timeout": "10"],
+            customize: slowRoute(seconds: 1, finished: finished, started: started)
+        ) { server in
+            async let slow = server.get("/slow")
+            try await Self.waitUntil(started)
+            await server.stop()
+            let ready = try await server.get("/readyz")
+            #expect(ready.status == .serviceUnavailable)
+            let body = try await ready.body.collect(upTo: 4096)
+            #expect(String(buffer: body).contains("\"status\":\"draining\""))
+            let response = try await slow
+            #expect(response.status == .ok)
+            #expect(finished.isSet)
+            while true {
+                do {
+                    _ = try RawConnection(port: server.port)
+                    try await Task.sleep(for: .milliseconds(50))
+                } catch {
+                    break
+                }
+            }
+        }
+    }
+
+    @Test func whatIsStillRunningAtGracefulTimeoutIsCut() async throws {
+        let finished = Flag()
+        let started = Flag()
+        try await withLiveServer(
+            overrides: ["server.graceful_timeout": "0.3"],
+            customize: slowRoute(seconds: 30, finished: finished, started: started)
+        ) { server in
+            let connection = try RawConnection(port: server.port)
+            try connection.send("GET /slow HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            try await Self.waitUntil(started)
+            await server.stop()
+            let reading = await connection.readUntilClosed(timeout: 20)
+            #expect(reading.closedByServer)
+            #expect(!reading.text.contains("200 OK"))
+            #expect(!finished.isSet)
+            #expect(server.logs.text.contains("graceful timeout reached"))
+        }
+    }
+}
