@@ -48,8 +48,11 @@ public struct Setting<Value: SettingValue>: Sendable {
 
 /// Range checks shared by the numeric keys.
 enum Check {
-    static func within<N: Comparable & Sendable>(_ range: ClosedRange<N>) -> @Sendable (N) -> String? {
-        { value in range.contains(value) ? nil : "must be between \(range.lowerBound) and \(range.upperBound), got \(value)" }
+    static func within<N: Comparable & SettingValue>(_ range: ClosedRange<N>) -> @Sendable (N) -> String? {
+        { value in
+            range.contains(value)
+                ? nil : "must be between \(range.lowerBound.displayText) and \(range.upperBound.displayText), got \(value.displayText)"
+        }
     }
 
     static func oneOf(_ allowed: [String]) -> @Sendable (String) -> String? {

@@ -57,6 +57,7 @@ public final class HTTPServer: Service {
             do {
                 try await gracefulShutdown()
             } catch {
+                logger.notice("stopping immediately; cutting open connections")
                 group.cancelAll()
                 return
             }

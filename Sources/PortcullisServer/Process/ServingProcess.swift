@@ -23,11 +23,7 @@ public enum ServingProcess {
                 cancellationSignals: [.sigquit],
                 logger: logger
             ))
-            do {
-                try await group.run()
-            } catch is CancellationError {
-                logger.info("stopped immediately")
-            }
+            try await group.run()
         }
     }
 }
