@@ -35,12 +35,13 @@ import Testing
         let finished = Flag()
         let started = Flag()
         try await withLiveServer(
-            overrides: ["server.drain_delay": "0.5", "server.graceful_timeout": "10"],
+            overrides: ["server.drain_delay": "2", "server.graceful_timeout": "10"],
             customize: slowRoute(seconds: 1, finished: finished, started: started)
         ) { server in
             async let slow = server.get("/slow")
             try await Self.waitUntil(started)
             await server.stop()
+            while !server.app.readiness.isDraining { try await Task.sleep(for: .milliseconds(5)) }
             let ready = try await server.get("/readyz")
             #expect(ready.status == .serviceUnavailable)
             let body = try await ready.body.collect(upTo: 4096)
