@@ -29,6 +29,16 @@ import Testing
         }
     }
 
+    @Test func headIsAnsweredWhereverGetIs() async throws {
+        try await withTestApp { client, _, _ in
+            try await client.execute(uri: "/healthz", method: .head) { response in
+                #expect(response.status == .ok)
+                #expect(response.body.readableBytes == 0)
+                #expect(response.headers[.contentType] == "application/json; charset=utf-8")
+            }
+        }
+    }
+
     @Test func aWellFormedClientRequestIDIsEchoedAndABadOneReplaced() async throws {
         try await withTestApp { client, _, _ in
             try await client.execute(uri: "/healthz", method: .get, headers: [.requestID: "abc.DEF_1:2-3"]) { response in

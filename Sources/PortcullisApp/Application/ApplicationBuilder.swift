@@ -1,4 +1,4 @@
-public import Hummingbird
+import Hummingbird
 public import PortcullisPlatform
 
 /// The application while it is being put together: blueprints, global hooks, lifecycle
@@ -35,7 +35,7 @@ public struct ApplicationBuilder {
     /// Puts the middleware stack in order — identity, access log, headers, CORS, errors,
     /// body limit, 405, global hooks — and mounts every blueprint under it.
     func build() -> PortcullisApplication {
-        let router = Router(context: AppRequestContext.self)
+        let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: RequestIdentityMiddleware(trustedProxies: TrustedProxies(config.server.trustedProxies)))
         router.add(middleware: AccessLogMiddleware(logger: loggers.logger("portcullis.access")))
         router.add(middleware: SecurityHeadersMiddleware())

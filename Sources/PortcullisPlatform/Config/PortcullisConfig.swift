@@ -139,7 +139,7 @@ public struct PortcullisConfig: Sendable {
         log = Log(level: settings[Settings.logLevel], format: LogFormat(rawValue: settings[Settings.logFormat]) ?? .text)
     }
 
-    /// The configuration of the `testing` profile, with `overrides` as if they were flags
+    /// The configuration of the `testing` profile, with `overrides` set as `PORTCULLIS_*` environment variables
     /// (`["server.max_body_bytes": "64"]`). Invalid overrides are a programming error in a test.
     public static func testing(stateDir: String, overrides: [String: String] = [:]) throws -> PortcullisConfig {
         var environment = ["PORTCULLIS_PROFILE": "testing", "PORTCULLIS_SERVER_STATE_DIR": stateDir]

@@ -18,15 +18,15 @@ public struct LoggerFactory: Sendable {
 
     /// A logger for one part of the product, named like `portcullis.http`.
     public func logger(_ label: String) -> Logger {
-        Logger(label: label) { label in
-            StructuredLogHandler(label: label, format: format, level: level, sink: sink, redactor: redactor, worker: worker)
-        }
+        Logger(label: label, factory: handler)
     }
 
     /// Makes this factory the process-wide default for libraries that create their own loggers.
     public func bootstrapProcess() {
-        LoggingSystem.bootstrap { label in
-            StructuredLogHandler(label: label, format: format, level: level, sink: sink, redactor: redactor, worker: worker)
-        }
+        LoggingSystem.bootstrap(handler)
+    }
+
+    private func handler(label: String) -> any LogHandler {
+        StructuredLogHandler(label: label, format: format, level: level, sink: sink, redactor: redactor, worker: worker)
     }
 }

@@ -35,23 +35,16 @@ public struct StructuredLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    public func log(
-        level: Logger.Level,
-        message: Logger.Message,
-        metadata explicit: Logger.Metadata?,
-        source: String,
-        file: String,
-        function: String,
-        line: UInt
-    ) {
+    public func log(event: LogEvent) {
         var fields = self.metadata
         if let provided = metadataProvider?.get() { fields.merge(provided) { _, new in new } }
-        if let explicit { fields.merge(explicit) { _, new in new } }
+        if let explicit = event.metadata { fields.merge(explicit) { _, new in new } }
+        if let error = event.error { fields["error"] = .string("\(error)") }
         for (key, value) in fields { fields[key] = redactor.scrub(field: key, value) }
-        let text = redactor.scrub(message.description)
+        let text = redactor.scrub(event.message.description)
         switch format {
-        case .json: sink.write(line: jsonLine(level: level, message: text, fields: fields))
-        case .text: sink.write(line: textLine(level: level, message: text, fields: fields))
+        case .json: sink.write(line: jsonLine(level: event.level, message: text, fields: fields))
+        case .text: sink.write(line: textLine(level: event.level, message: text, fields: fields))
         }
     }
 
