@@ -43,12 +43,9 @@ public struct ApplicationBuilder {
         router.add(middleware: ErrorResponseMiddleware(logger: loggers.logger("portcullis.http")))
         router.add(middleware: BodyLimitMiddleware(limit: config.server.maxBodyBytes))
         var table = RouteTable()
-        var routes: [String] = []
         for blueprint in blueprints {
             for route in blueprint.routes {
-                let path = blueprint.fullPath(of: route)
-                table.add(path: path, method: route.method.rawValue)
-                routes.append("\(route.method.rawValue) \(path)")
+                table.add(path: blueprint.fullPath(of: route), method: route.method.rawValue)
             }
         }
         router.add(middleware: MethodNotAllowedMiddleware(routes: table))
@@ -60,8 +57,7 @@ public struct ApplicationBuilder {
             lifecycle: LifecycleHooks(beforeServing: beforeServing, afterServing: afterServing),
             readiness: readiness,
             loggers: loggers,
-            logger: loggers.logger("portcullis.app"),
-            routes: routes
+            logger: loggers.logger("portcullis.app")
         )
     }
 }

@@ -12,6 +12,4 @@ public struct PortcullisApplication: Sendable {
     public let readiness: Readiness
     public let loggers: LoggerFactory
     public let logger: Logger
-    /// Every route as `METHOD /path`, in registration order.
-    public let routes: [String]
 }

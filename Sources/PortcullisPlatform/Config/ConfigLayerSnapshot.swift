@@ -1,4 +1,4 @@
-public import Configuration
+import Configuration
 
 /// One layer's values, looked up through swift-configuration.
 struct ConfigLayerSnapshot: Sendable {

@@ -23,7 +23,6 @@ public struct PortcullisConfig: Sendable {
         public var keyFile: String
         public var listen: [ListenAddress]
         public var minVersion: String
-        public var isEnabled: Bool { !certFile.isEmpty || !keyFile.isEmpty }
     }
 
     public struct Security: Sendable {

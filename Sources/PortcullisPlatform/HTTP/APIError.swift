@@ -1,5 +1,5 @@
 public import HTTPTypes
-public import Hummingbird
+import Hummingbird
 
 /// Every error a client can see, each with a stable code; ``ErrorResponseMiddleware`` turns
 /// them into the JSON body of SPEC §4 in one place.

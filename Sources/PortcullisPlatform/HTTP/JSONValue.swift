@@ -45,16 +45,4 @@ public enum JSONValue: Sendable, Equatable, Codable, ExpressibleByStringLiteral,
         case .object(let value): try container.encode(value)
         }
     }
-
-    /// The string inside, for `.string` values.
-    public var stringValue: String? {
-        if case .string(let value) = self { return value }
-        return nil
-    }
-
-    /// Looks a member up in an `.object`.
-    public subscript(key: String) -> JSONValue? {
-        if case .object(let members) = self { return members[key] }
-        return nil
-    }
 }
