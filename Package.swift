@@ -30,6 +30,7 @@ let package = Package(
         .executableTarget(
             name: "portcullis",
             dependencies: [
+                "PortcullisSupervisor",
                 "PortcullisServer",
                 "PortcullisApp",
                 "PortcullisPlatform",
@@ -38,6 +39,17 @@ let package = Package(
             ],
             swiftSettings: strict,
             plugins: ["BuildInfoPlugin"]
+        ),
+        .target(
+            name: "PortcullisSupervisor",
+            dependencies: [
+                "PortcullisPlatform",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
         ),
         .target(
             name: "PortcullisServer",
@@ -113,6 +125,11 @@ let package = Package(
                 "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SupervisorTests",
+            dependencies: ["PortcullisSupervisor"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -13,6 +13,6 @@ struct Portcullis: AsyncParsableCommand {
             Configuration layers, later wins: built-in defaults < config file < .env (development) \
             < PORTCULLIS_* environment < flags.
             """,
-        subcommands: [ServeCommand.self, CheckConfigCommand.self, ConfigCommand.self, VersionCommand.self]
+        subcommands: [ServeCommand.self, CheckConfigCommand.self, ConfigCommand.self, VersionCommand.self, WorkerCommand.self]
     )
 }

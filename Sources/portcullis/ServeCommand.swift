@@ -1,14 +1,17 @@
 import ArgumentParser
 import Logging
-import PortcullisApp
 import PortcullisPlatform
-import PortcullisServer
+import PortcullisSupervisor
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the server in the foreground, logging to standard error.",
-        discussion: "Stops gracefully on TERM or INT, at once on QUIT. Exits 78 when the configuration is invalid."
+        abstract: "Run the server in the foreground: a master and its worker processes, logging to standard error.",
+        discussion: """
+            Signals to the master: TERM or INT stop gracefully, QUIT stops at once, HUP reloads the \
+            configuration (refused, and the workers keep serving, when it is invalid), TTIN and TTOU add \
+            or remove one worker. Exits 78 when the configuration is invalid.
+            """
     )
 
     @OptionGroup var options: ConfigOptions
@@ -39,13 +42,15 @@ struct ServeCommand: AsyncParsableCommand {
             "profile": .string(loaded.config.profile.rawValue),
             "config_file": .string(loaded.configFile ?? "none"),
         ])
-        let app = AppFactory.makeApplication(config: loaded.config, loggers: loggers)
-        do {
-            try await ServingProcess.run(app: app, listeners: loaded.config.server.listen.map(Listener.bind))
-        } catch {
-            logger.critical("could not serve", metadata: ["error": .string("\(error)")])
-            throw ExitCode.failure
-        }
+        // Workers load the configuration from exactly the inputs the master did.
+        var workerArguments: [String] = []
+        if let file = options.config { workerArguments += ["--config", file] }
+        if let profile = options.profile { workerArguments += ["--profile", profile] }
+        if let workers { workerArguments += ["--workers", "\(workers)"] }
+        for address in listen { workerArguments += ["--listen", address] }
+        let master = Master(request: options.request(workers: workers, listen: listen), config: loaded.config, workerArguments: workerArguments, loggers: loggers)
+        let status = await master.run()
+        guard status == 0 else { throw ExitCode(status) }
         logger.info("stopped")
     }
 }

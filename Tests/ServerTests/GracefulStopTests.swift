@@ -60,6 +60,20 @@ import Testing
         }
     }
 
+    @Test func aConnectionAcceptedJustBeforeTheStopIsAnsweredNotCut() async throws {
+        try await withLiveServer(overrides: ["server.graceful_timeout": "10", "server.header_timeout": "5"]) { server in
+            let connection = try RawConnection(port: server.port)
+            _ = try await server.get("/healthz")
+            await server.stop()
+            while !server.logs.text.contains("\"draining\"") { try await Task.sleep(for: .milliseconds(5)) }
+            try await Task.sleep(for: .milliseconds(100))
+            try connection.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            let reading = await connection.readUntilClosed(timeout: 10)
+            #expect(reading.text.hasPrefix("HTTP/1.1 200 OK"))
+            #expect(reading.closedByServer)
+        }
+    }
+
     @Test func whatIsStillRunningAtGracefulTimeoutIsCut() async throws {
         let finished = Flag()
         let started = Flag()

@@ -33,4 +33,18 @@ import Testing
         _ = timer.responseFinished()
         #expect(timer.state == .idle)
     }
+
+    @Test func aStopIsHeldUntilTheFirstHeadThenPassedOn() {
+        var timer = RequestHeadTimer()
+        _ = timer.connectionOpened()
+        let passedOnAtOnce = timer.quiesceRequested()
+        #expect(!passedOnAtOnce)
+        _ = timer.headReceived()
+        let releasedWithTheHead = timer.takePendingQuiesce()
+        let releasedTwice = timer.takePendingQuiesce()
+        #expect(releasedWithTheHead)
+        #expect(!releasedTwice)
+        let laterStop = timer.quiesceRequested()
+        #expect(laterStop)
+    }
 }

@@ -131,4 +131,5 @@ public final class ServeProcess: @unchecked Sendable {
 
 public struct ProcessFailure: Error, CustomStringConvertible {
     public let description: String
+    public init(description: String) { self.description = description }
 }

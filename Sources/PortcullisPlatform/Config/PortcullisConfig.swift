@@ -14,6 +14,11 @@ public struct PortcullisConfig: Sendable {
         public var idleTimeout: Duration
         public var maxBodyBytes: Int
         public var trustedProxies: [String]
+        /// A worker silent for this long is killed and replaced.
+        public var workerTimeout: Duration
+        /// Requests after which a worker is replaced (0 = never), plus up to `maxRequestsJitter` more.
+        public var maxRequests: Int
+        public var maxRequestsJitter: Int
         public var crashLoopMax: Int
     }
 
@@ -96,6 +101,9 @@ public struct PortcullisConfig: Sendable {
             idleTimeout: .seconds(settings[Settings.idleTimeout]),
             maxBodyBytes: settings[Settings.maxBodyBytes],
             trustedProxies: settings[Settings.trustedProxies],
+            workerTimeout: .seconds(settings[Settings.workerTimeout]),
+            maxRequests: settings[Settings.maxRequests],
+            maxRequestsJitter: settings[Settings.maxRequestsJitter],
             crashLoopMax: settings[Settings.crashLoopMax]
         )
         tls = TLS(

@@ -29,6 +29,9 @@ public enum Settings {
     public static let trustedProxies = Setting<[String]>("server.trusted_proxies", default: [], check: { entries in
         entries.lazy.compactMap { entry in TrustedProxies.Entry(entry) == nil ? "\"\(entry)\" is not a CIDR, an address or \"unix\"" : nil }.first
     })
+    public static let workerTimeout = Setting<Double>("server.worker_timeout", default: 30, check: Check.within(1...3600))
+    public static let maxRequests = Setting<Int>("server.max_requests", default: 0, check: Check.within(0...100_000_000))
+    public static let maxRequestsJitter = Setting<Int>("server.max_requests_jitter", default: 0, check: Check.within(0...100_000_000))
     public static let crashLoopMax = Setting<Int>("server.crash_loop_max", default: 5, check: Check.within(1...1000))
 
     public static let tlsCertFile = Setting<String>("tls.cert_file", default: "")
@@ -81,7 +84,7 @@ public enum Settings {
     /// come first because other defaults depend on them.
     static let all: [any AnySetting] = [
         profile, stateDir, listen, workers, gracefulTimeout, drainDelay, headerTimeout, idleTimeout,
-        maxBodyBytes, trustedProxies, crashLoopMax,
+        maxBodyBytes, trustedProxies, workerTimeout, maxRequests, maxRequestsJitter, crashLoopMax,
         tlsCertFile, tlsKeyFile, tlsListen, tlsMinVersion,
         secretKey, jwtSecretKey, jwtTTL, jwtIssuer, jwtAudience, loginMaxFailures,
         corsOrigins, corsAllowCredentials,

@@ -25,6 +25,7 @@ public final class HTTPServer: Service {
     let eventLoopGroup: any EventLoopGroup
     let logger: Logger
     let onListening: @Sendable ([SocketAddress]) async -> Void
+    let requestLimit: RequestLimit?
     private let date = HTTPDate()
 
     /// - Parameter onListening: called once every listener is bound, with the bound addresses.
@@ -32,8 +33,10 @@ public final class HTTPServer: Service {
         app: PortcullisApplication,
         listeners: [Listener],
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        requestLimit: RequestLimit? = nil,
         onListening: @escaping @Sendable ([SocketAddress]) async -> Void = { _ in }
     ) {
+        self.requestLimit = requestLimit
         self.app = app
         self.listeners = listeners
         self.eventLoopGroup = eventLoopGroup
@@ -123,6 +126,7 @@ public final class HTTPServer: Service {
         let date = self.date
         let headerTimeout = app.config.server.headerTimeout
         let handlerLogger = logger
+        let requestLimit = self.requestLimit
         let configuration = HTTP1Channel.Configuration(
             additionalChannelHandlers: [RequestHeadTimeoutHandler(timeout: headerTimeout, logger: handlerLogger)],
             idleTimeout: .nanoseconds(Int64(app.config.server.idleTimeout.seconds * 1e9))
@@ -136,6 +140,8 @@ public final class HTTPServer: Service {
                 response = Response(status: .internalServerError)
             }
             response.headers[.date] = date.now()
+            let lastAllowed = requestLimit?.count() ?? false
+            if lastAllowed { response.headers[.connection] = "close" }
             try await writer.write(response: response.head, body: response.body)
             // The rest of a refused body is not worth reading: stop reading and let the connection close.
             if response.headers[.connection] == "close" {
@@ -172,6 +178,10 @@ public final class HTTPServer: Service {
             switch listener {
             case .bind(.tcp(let host, let port)):
                 return try await bootstrap.bind(host: host, port: port, serverBackPressureStrategy: nil) { channel in
+                    childChannel.setup(channel: channel, logger: logger)
+                }
+            case .inherited(let fd, _):
+                return try await bootstrap.bind(fd, serverBackPressureStrategy: nil) { channel in
                     childChannel.setup(channel: channel, logger: logger)
                 }
             case .bind(.unix(let path)):

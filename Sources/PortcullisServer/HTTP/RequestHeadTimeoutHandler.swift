@@ -4,7 +4,8 @@ import NIOCore
 import NIOHTTPTypes
 
 /// Closes a connection whose client does not finish sending a request head within
-/// `server.header_timeout`, so a slow client cannot hold a connection slot for ever.
+/// `server.header_timeout`, so a slow client cannot hold a connection slot for ever; and on a
+/// graceful stop lets a just-accepted connection deliver its first request before it closes.
 final class RequestHeadTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -37,8 +38,18 @@ final class RequestHeadTimeoutHandler: ChannelDuplexHandler, RemovableChannelHan
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .head = unwrapInboundIn(data) { apply(timer.headReceived(), context: context) }
+        guard case .head = unwrapInboundIn(data) else {
+            context.fireChannelRead(data)
+            return
+        }
+        apply(timer.headReceived(), context: context)
         context.fireChannelRead(data)
+        if timer.takePendingQuiesce() { context.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent()) }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent, !timer.quiesceRequested() { return }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {

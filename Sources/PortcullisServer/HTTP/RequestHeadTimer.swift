@@ -20,6 +20,10 @@ struct RequestHeadTimer: Equatable {
     }
 
     private(set) var state: State = .idle
+    /// Whether any request head arrived on this connection.
+    private(set) var hasReceivedHead = false
+    /// A stop was requested before the connection's first request arrived.
+    private(set) var quiescePending = false
 
     mutating func connectionOpened() -> Action {
         guard state == .idle else { return .none }
@@ -35,6 +39,7 @@ struct RequestHeadTimer: Equatable {
     }
 
     mutating func headReceived() -> Action {
+        hasReceivedHead = true
         switch state {
         case .awaitingHead:
             state = .inRequest(outstanding: 1)
@@ -56,5 +61,22 @@ struct RequestHeadTimer: Equatable {
 
     mutating func timerFired() -> Action {
         state == .awaitingHead ? .close : .none
+    }
+
+    /// The server is stopping. A connection that has not sent its first request yet — most
+    /// likely accepted a moment ago — keeps the stop until that request arrives, so it is
+    /// answered (with `Connection: close`) rather than cut; returns whether to pass it on now.
+    mutating func quiesceRequested() -> Bool {
+        guard hasReceivedHead else {
+            quiescePending = true
+            return false
+        }
+        return true
+    }
+
+    /// After the first head went on: a stop held back until now must be passed on.
+    mutating func takePendingQuiesce() -> Bool {
+        defer { quiescePending = false }
+        return quiescePending
     }
 }

@@ -1,0 +1,214 @@
+import Dispatch
+import Foundation
+import Glibc
+import Logging
+import PortcullisPlatform
+
+/// The prefork master: owns the listening sockets, starts workers by re-executing this binary,
+/// and supervises them until it is told to stop. It serves no requests.
+///
+/// The loop reads top to bottom: signals, worker messages, worker exits and a clock tick all
+/// arrive as events on one queue; the ``SupervisorStateMachine`` decides; ``perform(_:)`` acts.
+public final class Master {
+    /// What happened, in the order it happened.
+    enum Event: Sendable {
+        case terminate, quit, hangup, addWorker, removeWorker
+        case ready(id: Int)
+        case heartbeat(id: Int)
+        case recycling(id: Int)
+        case exited(id: Int, status: Int32)
+        case tick
+    }
+
+    private let request: ConfigRequest
+    private var config: PortcullisConfig
+    private let executable: String
+    private let workerArguments: [String]
+    private let logger: Logger
+    private var machine: SupervisorStateMachine
+    private var listeners: [ListeningSocket] = []
+    private let events: AsyncStream<Event>
+    private let queue: AsyncStream<Event>.Continuation
+    private var exitCode: Int32?
+
+    /// - Parameters:
+    ///   - request: how the configuration was loaded, to load it again on reload.
+    ///   - workerArguments: the `--config`/`--profile` arguments each worker loads the configuration with.
+    public init(request: ConfigRequest, config: PortcullisConfig, workerArguments: [String], loggers: LoggerFactory) {
+        self.request = request
+        self.config = config
+        self.executable = Self.currentExecutable()
+        self.workerArguments = workerArguments
+        self.logger = loggers.logger("portcullis.master")
+        self.machine = SupervisorStateMachine(workers: config.server.workers, rules: Self.rules(config))
+        (events, queue) = AsyncStream.makeStream(of: Event.self)
+    }
+
+    /// Runs until stopped; returns the process exit status.
+    public func run() async -> Int32 {
+        do {
+            for address in config.server.listen {
+                let socket = try ListeningSocket.bind(address)
+                listeners.append(socket)
+                logger.info("listening", metadata: ["address": .string(socket.boundDescription)])
+            }
+        } catch {
+            logger.critical("could not serve", metadata: ["error": .string(error.description)])
+            closeListeners()
+            return 1
+        }
+        let signals = trapSignals()
+        let ticker = Task { [queue] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(100))
+                queue.yield(.tick)
+            }
+        }
+        defer {
+            ticker.cancel()
+            for source in signals { source.cancel() }
+        }
+        logger.info("master started", metadata: ["workers": "\(config.server.workers)", "pid": "\(getpid())"])
+        perform(machine.start(now: .now))
+        for await event in events {
+            let now = ContinuousClock.now
+            switch event {
+            case .terminate: perform(machine.terminate(now: now))
+            case .quit: perform(machine.quit(now: now))
+            case .hangup: perform(machine.hangup())
+            case .addWorker: perform(machine.addWorker(now: now))
+            case .removeWorker: perform(machine.removeWorker())
+            case .ready(let id): perform(machine.workerReady(id: id, now: now))
+            case .heartbeat(let id): machine.heartbeat(id: id, now: now)
+            case .recycling(let id): perform(machine.recycling(id: id, now: now))
+            case .exited(let id, let status): perform(machine.workerExited(id: id, status: status, now: now))
+            case .tick: perform(machine.tick(now: now))
+            }
+            if let exitCode { return exitCode }
+        }
+        return 1
+    }
+
+    // MARK: Verbs
+
+    private func perform(_ actions: [SupervisorStateMachine.Action]) {
+        for action in actions {
+            switch action {
+            case .spawn(let id, let index, let generation):
+                spawnWorker(id: id, index: index, generation: generation)
+            case .signal(let pid, let signal):
+                kill(pid, Self.number(of: signal))
+            case .loadConfiguration:
+                reload()
+            case .closeListeners:
+                closeListeners()
+            case .log(let line):
+                log(line)
+            case .exit(let code):
+                logger.info("master stopped", metadata: ["status": "\(code)"])
+                exitCode = code
+            case .announceReady, .announceReloading, .announceStopping:
+                // Reported to systemd by the sd_notify integration; nothing to do without it.
+                break
+            }
+        }
+    }
+
+    private func spawnWorker(id: Int, index: Int, generation: Int) {
+        var pair: [Int32] = [0, 0]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
+            logger.error("cannot create a worker control socket", metadata: ["error": .string(String(cString: strerror(errno)))])
+            queue.yield(.exited(id: id, status: 127))
+            return
+        }
+        var arguments = ["worker", "--control-fd", "3", "--index", "\(index)", "--generation", "\(generation)"]
+        for (offset, socket) in listeners.enumerated() {
+            arguments += ["--listen-fd", "\(4 + offset)=\(socket.address)"]
+        }
+        arguments += workerArguments
+        do {
+            let pid = try WorkerProcess.spawn(executable: executable, arguments: arguments, controlFD: pair[1], listeners: listeners.map(\.descriptor))
+            close(pair[1])
+            machine.spawned(id: id, pid: pid)
+            logger.info("worker started", metadata: ["worker": "\(index)", "generation": "\(generation)", "pid": "\(pid)"])
+            WorkerChannel.watch(id: id, pid: pid, controlFD: pair[0], events: queue)
+        } catch {
+            close(pair[0])
+            close(pair[1])
+            logger.error("cannot start a worker", metadata: ["error": .string(error.description)])
+            queue.yield(.exited(id: id, status: 127))
+        }
+    }
+
+    private func reload() {
+        logger.info("reloading the configuration")
+        let loaded = ConfigLoader.load(request)
+        guard loaded.errors.isEmpty else {
+            for problem in loaded.errors {
+                logger.error("reload refused", metadata: ["key": .string(problem.key), "layer": .string(problem.layer.rawValue), "problem": .string(problem.message)])
+            }
+            perform(machine.reloadRefused())
+            return
+        }
+        if loaded.config.server.listen != config.server.listen {
+            logger.warning("server.listen changes take effect on restart, not on reload")
+        }
+        config = loaded.config
+        perform(machine.reloadLoaded(workers: loaded.config.server.workers, now: .now))
+    }
+
+    private func closeListeners() {
+        for socket in listeners { socket.close() }
+        listeners.removeAll()
+    }
+
+    private func log(_ line: SupervisorStateMachine.LogLine) {
+        let metadata = line.fields.mapValues { Logger.MetadataValue.string($0) }
+        switch line.level {
+        case .info: logger.info("\(line.message)", metadata: metadata)
+        case .warning: logger.warning("\(line.message)", metadata: metadata)
+        case .error: logger.error("\(line.message)", metadata: metadata)
+        case .critical: logger.critical("\(line.message)", metadata: metadata)
+        }
+    }
+
+    // MARK: Set-up
+
+    /// Signal handlers only enqueue; the loop does the work.
+    private func trapSignals() -> [any DispatchSourceSignal] {
+        let mapping: [(Int32, Event)] = [
+            (SIGTERM, .terminate), (SIGINT, .terminate), (SIGQUIT, .quit),
+            (SIGHUP, .hangup), (SIGTTIN, .addWorker), (SIGTTOU, .removeWorker),
+        ]
+        signal(SIGPIPE, SIG_IGN)
+        return mapping.map { number, event in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [queue] in queue.yield(event) }
+            source.resume()
+            return source
+        }
+    }
+
+    private static func rules(_ config: PortcullisConfig) -> SupervisorStateMachine.Rules {
+        SupervisorStateMachine.Rules(
+            workerTimeout: config.server.workerTimeout,
+            crashLoopMax: config.server.crashLoopMax,
+            stopBudget: config.server.drainDelay + config.server.gracefulTimeout + .seconds(1),
+            drainDelay: config.server.drainDelay
+        )
+    }
+
+    private static func number(of signal: SupervisorStateMachine.Signal) -> Int32 {
+        switch signal {
+        case .terminate: SIGTERM
+        case .kill: SIGKILL
+        case .quit: SIGQUIT
+        }
+    }
+
+    /// The running binary, so workers are exactly this build.
+    private static func currentExecutable() -> String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+}

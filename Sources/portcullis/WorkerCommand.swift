@@ -1,0 +1,64 @@
+import ArgumentParser
+import PortcullisApp
+import PortcullisPlatform
+import PortcullisServer
+
+/// The worker process the master starts; not for operators.
+struct WorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Serve on sockets inherited from the master (started by `serve`).",
+        shouldDisplay: false
+    )
+
+    @OptionGroup var options: ConfigOptions
+
+    @Option(help: "As given to serve, so the worker loads the same configuration.")
+    var workers: Int?
+
+    @Option(help: "As given to serve, so the worker loads the same configuration.")
+    var listen: [String] = []
+
+    @Option(name: .customLong("control-fd"), help: "The control socket to the master.")
+    var controlFD: Int32
+
+    @Option(name: .customLong("listen-fd"), help: "An inherited listening socket, FD=ADDRESS; repeatable.")
+    var listenFDs: [String] = []
+
+    @Option(help: "This worker's index.")
+    var index: Int
+
+    @Option(help: "This worker's generation.")
+    var generation: Int
+
+    func run() async throws {
+        let loaded = ConfigLoader.load(options.request(workers: workers, listen: listen))
+        guard loaded.errors.isEmpty else {
+            report(loaded.errors)
+            throw configurationErrorExit
+        }
+        let config = loaded.config
+        let loggers = LoggerFactory(config: config, worker: index)
+        loggers.bootstrapProcess()
+        let logger = loggers.logger("portcullis.worker")
+        let listeners = try listenFDs.map { entry -> Listener in
+            let parts = entry.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, let fd = Int32(parts[0]) else { throw ValidationError("--listen-fd takes FD=ADDRESS, got \(entry)") }
+            return .inherited(fd: fd, address: String(parts[1]))
+        }
+        let heartbeat = min(config.server.workerTimeout / 4, .seconds(1))
+        let control = WorkerControl(fd: controlFD, heartbeatInterval: heartbeat, logger: logger)
+        let limit = config.server.maxRequests > 0
+            ? RequestLimit(limit: config.server.maxRequests + Int.random(in: 0...config.server.maxRequestsJitter)) { control.recycle() }
+            : nil
+        let app = AppFactory.makeApplication(config: config, loggers: loggers)
+        logger.info("worker starting", metadata: ["generation": "\(generation)"])
+        do {
+            try await ServingProcess.run(app: app, listeners: listeners, requestLimit: limit, companions: [control]) { _ in control.ready() }
+        } catch {
+            logger.critical("could not serve", metadata: ["error": .string("\(error)")])
+            throw ExitCode.failure
+        }
+        logger.info("worker stopped")
+    }
+}

@@ -1,0 +1,221 @@
+import AsyncHTTPClient
+import Foundation
+import Synchronization
+import TestSupport
+import Testing
+
+/// The prefork master and its workers, run as `portcullis serve` on a loopback port.
+@Suite struct MasterProcessTests {
+    func environment(_ directory: TemporaryDirectory, _ extra: [String: String] = [:]) -> [String: String] {
+        var environment = [
+            "PATH": "/usr/bin:/bin",
+            "PORTCULLIS_PROFILE": "testing",
+            "PORTCULLIS_SERVER_STATE_DIR": directory.path + "/state",
+            "PORTCULLIS_LOG_FORMAT": "json",
+        ]
+        environment.merge(extra) { $1 }
+        return environment
+    }
+
+    static func get(_ port: Int, _ path: String = "/healthz", headers: [(String, String)] = []) async throws -> HTTPClientResponse {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        return try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+    }
+
+    static func waitFor(_ serve: ServeProcess, timeout: Duration = .seconds(30), _ condition: ([[String: Any]]) -> Bool) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while !condition(serve.records) {
+            guard ContinuousClock.now < deadline else {
+                throw ProcessFailure(description: "condition not met; stderr:\n" + serve.stderrLines.suffix(40).joined(separator: "\n"))
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    static func masterMessages(_ records: [[String: Any]], _ message: String) -> [[String: Any]] {
+        records.filter { $0["logger"] as? String == "portcullis.master" && $0["msg"] as? String == message }
+    }
+
+    static func workerPIDs(_ records: [[String: Any]]) -> Set<Int> {
+        Set(records.filter { $0["logger"] as? String == "portcullis.access" }.compactMap { $0["pid"] as? Int })
+    }
+
+    /// Sends `count` requests, `parallel` at a time, each on a new connection, and returns how
+    /// many failed. New connections spread over the workers and make every request go through
+    /// `accept`, where a reload or a dead worker would lose it.
+    static func load(_ port: Int, count: Int, parallel: Int = 4) async -> Int {
+        await withTaskGroup(of: Int.self) { group in
+            for lane in 0..<parallel {
+                group.addTask {
+                    var failed = 0
+                    for _ in stride(from: lane, to: count, by: parallel) {
+                        do {
+                            let response = try await get(port, headers: [("Connection", "close")])
+                            if response.status != .ok { failed += 1 }
+                            _ = try await response.body.collect(upTo: 1024)
+                        } catch {
+                            failed += 1
+                        }
+                    }
+                    return failed
+                }
+            }
+            return await group.reduce(0, +)
+        }
+    }
+
+    @Test func theWorkerCountEqualsTheDistinctWorkerPIDsSeenServing() async throws {
+        try await withTemporaryDirectory { directory in
+            let serve = try ServeProcess(["--listen", "127.0.0.1:0", "--workers", "3"], environment: environment(directory), in: directory.path)
+            let port = try await serve.waitForPort()
+            try await Self.waitFor(serve) { !Self.masterMessages($0, "ready").isEmpty }
+            let started = Set(Self.masterMessages(serve.records, "worker started").compactMap { Int($0["pid"] as? String ?? "") })
+            #expect(started.count == 3)
+            var failures = 0
+            for _ in 0..<20 where Self.workerPIDs(serve.records).count < 3 {
+                failures += await Self.load(port, count: 60, parallel: 6)
+            }
+            #expect(failures == 0)
+            #expect(Self.workerPIDs(serve.records) == started)
+            serve.signal(SIGTERM)
+            #expect(try await serve.waitForExit() == 0)
+        }
+    }
+
+    @Test func aKilledWorkerIsReplacedWhileTheServiceContinues() async throws {
+        try await withTemporaryDirectory { directory in
+            let serve = try ServeProcess(["--listen", "127.0.0.1:0", "--workers", "2"], environment: environment(directory), in: directory.path)
+            let port = try await serve.waitForPort()
+            try await Self.waitFor(serve) { !Self.masterMessages($0, "ready").isEmpty }
+            let victim = try #require(Self.masterMessages(serve.records, "worker started").first.flatMap { Int32($0["pid"] as? String ?? "") })
+            let stop = Atomic<Bool>(false)
+            let counts = Mutex((ok: 0, failed: 0))
+            async let loop: Void = {
+                while !stop.load(ordering: .relaxed) {
+                    let ok = (try? await Self.get(port).status == .ok) ?? false
+                    counts.withLock { ok ? ($0.ok += 1) : ($0.failed += 1) }
+                }
+            }()
+            try await Task.sleep(for: .milliseconds(300))
+            kill(victim, SIGKILL)
+            try await Self.waitFor(serve) { records in
+                Self.masterMessages(records, "worker died").contains { $0["pid"] as? String == "\(victim)" }
+                    && Self.masterMessages(records, "worker started").count == 3
+                    && Self.masterMessages(records, "worker serving").count == 3
+            }
+            let before = counts.withLock { $0.ok }
+            try await Task.sleep(for: .milliseconds(500))
+            stop.store(true, ordering: .relaxed)
+            await loop
+            let after = counts.withLock { $0 }
+            #expect(after.ok > before, "requests kept succeeding after the replacement")
+            #expect(after.failed <= 1, "only a request in flight on the killed worker may fail; \(after.failed) failed")
+            serve.signal(SIGTERM)
+            #expect(try await serve.waitForExit() == 0)
+        }
+    }
+
+    @Test func termWhileARequestIsInFlightLetsItCompleteThenExitsZero() async throws {
+        try await withTemporaryDirectory { directory in
+            let serve = try ServeProcess(["--listen", "127.0.0.1:0"], environment: environment(directory), in: directory.path)
+            let port = try await serve.waitForPort()
+            try await Self.waitFor(serve) { !Self.masterMessages($0, "ready").isEmpty }
+            let connection = try RawConnection(port: port)
+            // The head and half the body now; the rest only after TERM.
+            try connection.send("POST /healthz HTTP/1.1\r\nHost: localhost\r\nContent-Length: 10\r\n\r\n01234")
+            try await Task.sleep(for: .milliseconds(200))
+            serve.signal(SIGTERM)
+            try await Self.waitFor(serve) { records in records.contains { $0["msg"] as? String == "draining" } }
+            try connection.send("56789")
+            let reading = await connection.read(timeout: 10, until: isCompleteResponse)
+            #expect(reading.text.hasPrefix("HTTP/1.1 405"), "the in-flight request was answered: \(reading.text.prefix(40))")
+            #expect(try await serve.waitForExit() == 0)
+            #expect(throws: (any Error).self) { try RawConnection(port: port) }
+        }
+    }
+
+    @Test func hupWithABrokenConfigurationKeepsServingTheOldOne() async throws {
+        try await withTemporaryDirectory { directory in
+            let file = try directory.write("portcullis.yaml", "cors:\n  origins: [\"https://old.example\"]\n")
+            let serve = try ServeProcess(["--config", file, "--listen", "127.0.0.1:0", "--workers", "2"], environment: environment(directory), in: directory.path)
+            let port = try await serve.waitForPort()
+            try await Self.waitFor(serve) { !Self.masterMessages($0, "ready").isEmpty }
+            try directory.write("portcullis.yaml", "server:\n  graceful_timeout: soon\n")
+            serve.signal(SIGHUP)
+            try await Self.waitFor(serve) { !Self.masterMessages($0, "reload refused").isEmpty }
+            let refused = Self.masterMessages(serve.records, "reload refused")
+            #expect(refused.first?["key"] as? String == "server.graceful_timeout")
+            let response = try await Self.get(port, headers: [("Origin", "https://old.example")])
+            #expect(response.status == .ok)
+            #expect(response.headers.first(name: "Access-Control-Allow-Origin") == "https://old.example")
+            #expect(Self.masterMessages(serve.records, "worker started").count == 2)
+            serve.signal(SIGTERM)
+            #expect(try await serve.waitForExit() == 0)
+        }
+    }
+
+    @Test func hupWithAChangedConfigurationStartsANewGenerationWithoutAFailedRequest() async throws {
+        try await withTemporaryDirectory { directory in
+            let file = try directory.write("portcullis.yaml", "cors:\n  origins: [\"https://old.example\"]\n")
+            let serve = try ServeProcess(["--config", file, "--listen", "127.0.0.1:0", "--workers", "2"], environment: environment(directory), in: directory.path)
+            let port = try await serve.waitForPort()
+            try await Self.waitFor(serve) { !Self.masterMessages($0, "ready").isEmpty }
+            try directory.write("portcullis.yaml", "cors:\n  origins: [\"https://new.example\"]\n")
+            let stop = Atomic<Bool>(false)
+            async let failures: Int = {
+                var failed = 0
+                var sent = 0
+                while !stop.load(ordering: .relaxed) || sent < 50 {
+                    failed += await Self.load(port, count: 8, parallel: 4)
+                    sent += 8
+                }
+                return failed
+            }()
+            try await Task.sleep(for: .milliseconds(200))
+            serve.signal(SIGHUP)
+            try await Self.waitFor(serve) { !Self.masterMessages($0, "reloaded").isEmpty }
+            try await Self.waitFor(serve) { Self.masterMessages($0, "worker exited").count == 2 }
+            stop.store(true, ordering: .relaxed)
+            #expect(await failures == 0)
+            #expect(Self.masterMessages(serve.records, "reloaded").first?["generation"] as? String == "2")
+            let response = try await Self.get(port, headers: [("Origin", "https://new.example")])
+            #expect(response.headers.first(name: "Access-Control-Allow-Origin") == "https://new.example")
+            serve.signal(SIGTERM)
+            #expect(try await serve.waitForExit() == 0)
+        }
+    }
+
+    @Test func ttinAndTtouAddAndRemoveOneWorker() async throws {
+        try await withTemporaryDirectory { directory in
+            let serve = try ServeProcess(["--listen", "127.0.0.1:0", "--workers", "1"], environment: environment(directory), in: directory.path)
+            _ = try await serve.waitForPort()
+            try await Self.waitFor(serve) { !Self.masterMessages($0, "ready").isEmpty }
+            serve.signal(SIGTTIN)
+            try await Self.waitFor(serve) { Self.masterMessages($0, "worker serving").count == 2 }
+            serve.signal(SIGTTOU)
+            try await Self.waitFor(serve) { Self.masterMessages($0, "worker exited").count == 1 }
+            #expect(Self.masterMessages(serve.records, "removing a worker").first?["workers"] as? String == "1")
+            serve.signal(SIGTERM)
+            #expect(try await serve.waitForExit() == 0)
+        }
+    }
+
+    @Test func aCrashLoopEndsTheMasterWithStatus1AndOneClearLine() async throws {
+        try await withTemporaryDirectory { directory in
+            let serve = try ServeProcess(["--listen", "127.0.0.1:0", "--workers", "1"], environment: environment(directory, [
+                "PORTCULLIS_SERVER_CRASH_LOOP_MAX": "1",
+            ]), in: directory.path)
+            _ = try await serve.waitForPort()
+            for round in 1...2 {
+                try await Self.waitFor(serve) { Self.masterMessages($0, "worker serving").count == round }
+                let pid = try #require(Self.masterMessages(serve.records, "worker started").last.flatMap { Int32($0["pid"] as? String ?? "") })
+                kill(pid, SIGKILL)
+            }
+            #expect(try await serve.waitForExit() == 1)
+            let critical = serve.records.filter { $0["level"] as? String == "critical" }
+            #expect(critical.count == 1)
+            #expect((critical.first?["msg"] as? String)?.hasPrefix("crash loop: 2 worker crashes within 60 s") == true)
+        }
+    }
+}

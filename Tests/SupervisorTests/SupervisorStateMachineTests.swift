@@ -1,0 +1,188 @@
+@testable import PortcullisSupervisor
+import Testing
+
+@Suite struct SupervisorStateMachineTests {
+    typealias Machine = SupervisorStateMachine
+    let t0 = ContinuousClock.now
+    let rules = Machine.Rules(workerTimeout: .seconds(10), crashLoopMax: 3, stopBudget: .seconds(30), drainDelay: .seconds(2))
+
+    func spawns(_ actions: [Machine.Action]) -> [(id: Int, index: Int, generation: Int)] {
+        actions.compactMap { if case .spawn(let id, let index, let generation) = $0 { (id, index, generation) } else { nil } }
+    }
+
+    func signals(_ actions: [Machine.Action]) -> [(pid: Int32, signal: Machine.Signal)] {
+        actions.compactMap { if case .signal(let pid, let signal) = $0 { (pid, signal) } else { nil } }
+    }
+
+    /// A machine whose first generation of `count` workers serves, with pids 100, 101, …
+    func running(_ count: Int = 2) -> Machine {
+        var machine = Machine(workers: count, rules: rules)
+        for spawn in spawns(machine.start(now: t0)) {
+            machine.spawned(id: spawn.id, pid: Int32(99 + spawn.id))
+            _ = machine.workerReady(id: spawn.id, now: t0)
+        }
+        return machine
+    }
+
+    @Test func readyIsAnnouncedOnlyWhenEveryWorkerServes() {
+        var machine = Machine(workers: 2, rules: rules)
+        let started = spawns(machine.start(now: t0))
+        #expect(started.map(\.index) == [0, 1])
+        for spawn in started { machine.spawned(id: spawn.id, pid: Int32(100 + spawn.id)) }
+        #expect(!machine.workerReady(id: started[0].id, now: t0).contains(.announceReady(workers: 2, generation: 1)))
+        #expect(machine.phase == .booting)
+        #expect(machine.workerReady(id: started[1].id, now: t0).contains(.announceReady(workers: 2, generation: 1)))
+        #expect(machine.phase == .running)
+    }
+
+    @Test func aDeadWorkerIsReplacedAfterABackoff() {
+        var machine = running()
+        let dead = machine.workers[0]
+        _ = machine.workerExited(id: dead.id, status: 137, now: t0 + .seconds(1))
+        #expect(spawns(machine.tick(now: t0 + .seconds(1) + .milliseconds(50))).isEmpty)
+        let replaced = spawns(machine.tick(now: t0 + .seconds(1) + .milliseconds(150)))
+        #expect(replaced.map(\.index) == [dead.index])
+        #expect(replaced.map(\.generation) == [1])
+    }
+
+    @Test func backoffDoublesUpToTenSeconds() {
+        #expect(Machine.backoff(recentCrashes: 1) == .milliseconds(100))
+        #expect(Machine.backoff(recentCrashes: 2) == .milliseconds(200))
+        #expect(Machine.backoff(recentCrashes: 4) == .milliseconds(800))
+        #expect(Machine.backoff(recentCrashes: 30) == .seconds(10))
+    }
+
+    @Test func aCrashLoopStopsTheMasterWithStatus1() {
+        var machine = running(1)
+        var now = t0
+        for crash in 1...4 {
+            let worker = machine.workers.first { $0.state != .stopping }!
+            now += .seconds(1)
+            let actions = machine.workerExited(id: worker.id, status: 1, now: now)
+            if crash <= 3 {
+                for spawn in spawns(machine.tick(now: now + .seconds(11))) { machine.spawned(id: spawn.id, pid: Int32(200 + crash)) }
+                now += .seconds(11)
+            } else {
+                #expect(actions.contains { if case .log(let line) = $0 { line.level == .critical && line.message.hasPrefix("crash loop") } else { false } })
+                #expect(actions.contains(.exit(code: 1)))
+            }
+        }
+        #expect(machine.phase == .stopped(exitCode: 1))
+    }
+
+    @Test func crashesOutsideTheWindowAreForgotten() {
+        var machine = running(1)
+        var now = t0
+        for _ in 1...6 {
+            let worker = machine.workers[0]
+            now += .seconds(30)
+            let actions = machine.workerExited(id: worker.id, status: 1, now: now)
+            #expect(!actions.contains(.exit(code: 1)))
+            for spawn in spawns(machine.tick(now: now + .seconds(1))) { machine.spawned(id: spawn.id, pid: 300) }
+        }
+    }
+
+    @Test func aWorkerThatMissesItsHeartbeatIsKilledOnce() {
+        var machine = running(2)
+        machine.heartbeat(id: machine.workers[1].id, now: t0 + .seconds(9))
+        let actions = machine.tick(now: t0 + .seconds(11))
+        #expect(signals(actions).map(\.pid) == [machine.workers[0].pid!])
+        #expect(signals(actions).map(\.signal) == [.kill])
+        #expect(signals(machine.tick(now: t0 + .seconds(12))).isEmpty)
+    }
+
+    @Test func terminateDrainsThenClosesListenersThenExitsZero() {
+        var machine = running(2)
+        let actions = machine.terminate(now: t0)
+        #expect(actions.contains(.announceStopping))
+        #expect(signals(actions).map(\.signal) == [.terminate, .terminate])
+        #expect(!actions.contains(.closeListeners))
+        #expect(!machine.tick(now: t0 + .seconds(1)).contains(.closeListeners))
+        #expect(machine.tick(now: t0 + .seconds(2)).contains(.closeListeners))
+        let ids = machine.workers.map(\.id)
+        #expect(!machine.workerExited(id: ids[0], status: 0, now: t0 + .seconds(3)).contains(.exit(code: 0)))
+        #expect(machine.workerExited(id: ids[1], status: 0, now: t0 + .seconds(3)).contains(.exit(code: 0)))
+    }
+
+    @Test func workersStillRunningAtTheStopBudgetAreKilled() {
+        var machine = running(1)
+        _ = machine.terminate(now: t0)
+        #expect(signals(machine.tick(now: t0 + .seconds(29))).isEmpty)
+        #expect(signals(machine.tick(now: t0 + .seconds(31))).map(\.signal) == [.kill])
+    }
+
+    @Test func quitKillsEveryWorkerAtOnceAndExitsZero() {
+        var machine = running(2)
+        let actions = machine.quit(now: t0)
+        #expect(signals(actions).map(\.signal) == [.kill, .kill])
+        #expect(actions.contains(.closeListeners))
+        for worker in machine.workers { _ = machine.workerExited(id: worker.id, status: 137, now: t0) }
+        #expect(machine.phase == .stopped(exitCode: 0))
+    }
+
+    @Test func reloadStartsANewGenerationAndRetiresTheOldOnceItServes() {
+        var machine = running(2)
+        let old = machine.workers
+        #expect(machine.hangup() == [.announceReloading, .loadConfiguration])
+        let started = spawns(machine.reloadLoaded(workers: 3, now: t0))
+        #expect(started.map(\.generation) == [2, 2, 2])
+        #expect(machine.phase == .reloading(generation: 2))
+        for (offset, spawn) in started.enumerated() { machine.spawned(id: spawn.id, pid: Int32(500 + offset)) }
+        _ = machine.workerReady(id: started[0].id, now: t0)
+        _ = machine.workerReady(id: started[1].id, now: t0)
+        let last = machine.workerReady(id: started[2].id, now: t0)
+        #expect(signals(last).map(\.pid) == old.map { $0.pid! })
+        #expect(signals(last).allSatisfy { $0.signal == .terminate })
+        #expect(last.contains(.announceReady(workers: 3, generation: 2)))
+        #expect(machine.phase == .running)
+        for worker in old {
+            let exited = machine.workerExited(id: worker.id, status: 0, now: t0)
+            #expect(spawns(exited).isEmpty)
+        }
+        #expect(spawns(machine.tick(now: t0 + .seconds(5))).isEmpty)
+    }
+
+    @Test func aNewWorkerThatDiesBeforeServingAbandonsTheReload() {
+        var machine = running(2)
+        _ = machine.hangup()
+        let started = spawns(machine.reloadLoaded(workers: 3, now: t0))
+        for (offset, spawn) in started.enumerated() { machine.spawned(id: spawn.id, pid: Int32(600 + offset)) }
+        _ = machine.workerReady(id: started[0].id, now: t0)
+        let actions = machine.workerExited(id: started[1].id, status: 78, now: t0)
+        #expect(Set(signals(actions).map(\.pid)) == [600, 602])
+        #expect(actions.contains(.announceReady(workers: 2, generation: 1)))
+        #expect(machine.phase == .running)
+        #expect(machine.generation == 1)
+        #expect(machine.desired == 2)
+        #expect(machine.workers.filter { $0.generation == 1 }.allSatisfy { $0.state == .serving })
+    }
+
+    @Test func aRefusedReloadKeepsTheRunningGeneration() {
+        var machine = running(2)
+        _ = machine.hangup()
+        #expect(machine.reloadRefused() == [.announceReady(workers: 2, generation: 1)])
+        #expect(machine.generation == 1)
+        #expect(machine.phase == .running)
+    }
+
+    @Test func ttinAddsAWorkerAndTtouRetiresTheHighestIndex() {
+        var machine = running(2)
+        let added = spawns(machine.addWorker(now: t0))
+        #expect(added.map(\.index) == [2])
+        machine.spawned(id: added[0].id, pid: 777)
+        _ = machine.workerReady(id: added[0].id, now: t0)
+        #expect(signals(machine.removeWorker()).map(\.pid) == [777])
+        #expect(machine.desired == 2)
+        _ = machine.removeWorker()
+        #expect(machine.removeWorker().isEmpty)
+        #expect(machine.desired == 1)
+    }
+
+    @Test func aRecyclingWorkerIsReplacedAtOnceAndItsExitIsNoCrash() {
+        var machine = running(1)
+        let worker = machine.workers[0]
+        #expect(spawns(machine.recycling(id: worker.id, now: t0)).map(\.index) == [0])
+        let exited = machine.workerExited(id: worker.id, status: 0, now: t0)
+        #expect(!exited.contains { if case .log(let line) = $0 { line.message == "worker died" } else { false } })
+    }
+}
