@@ -44,6 +44,7 @@ let package = Package(
             name: "PortcullisSupervisor",
             dependencies: [
                 "PortcullisPlatform",
+                "CSystemd",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
@@ -86,6 +87,11 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
+        ),
+        .systemLibrary(
+            name: "CSystemd",
+            pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]
         ),
         .plugin(name: "BuildInfoPlugin", capability: .buildTool()),
         .target(

@@ -30,6 +30,8 @@ public final class Master {
     private let events: AsyncStream<Event>
     private let queue: AsyncStream<Event>.Continuation
     private var exitCode: Int32?
+    private let systemd = SystemdNotifier()
+    private var lastWatchdog = ContinuousClock.now
 
     /// - Parameters:
     ///   - request: how the configuration was loaded, to load it again on reload.
@@ -47,11 +49,16 @@ public final class Master {
     /// Runs until stopped; returns the process exit status.
     public func run() async -> Int32 {
         do {
-            for address in config.server.listen {
-                let socket = try ListeningSocket.bind(address)
-                listeners.append(socket)
-                logger.info("listening", metadata: ["address": .string(socket.boundDescription)])
+            let passed = SocketActivation.takePassedSockets()
+            if passed.isEmpty {
+                for address in config.server.listen { listeners.append(try ListeningSocket.bind(address)) }
+            } else {
+                logger.notice("socket activation: serving on the sockets systemd passed; server.listen and --listen are ignored", metadata: [
+                    "sockets": .string(passed.map(\.name).joined(separator: ",")),
+                ])
+                for socket in passed { listeners.append(try ListeningSocket.adopt(socket)) }
             }
+            for socket in listeners { logger.info("listening", metadata: ["address": .string(socket.boundDescription)]) }
         } catch {
             logger.critical("could not serve", metadata: ["error": .string(error.description)])
             closeListeners()
@@ -82,7 +89,12 @@ public final class Master {
             case .heartbeat(let id): machine.heartbeat(id: id, now: now)
             case .recycling(let id): perform(machine.recycling(id: id, now: now))
             case .exited(let id, let status): perform(machine.workerExited(id: id, status: status, now: now))
-            case .tick: perform(machine.tick(now: now))
+            case .tick:
+                perform(machine.tick(now: now))
+                if let interval = systemd.watchdogInterval, now - lastWatchdog >= interval {
+                    systemd.watchdog()
+                    lastWatchdog = now
+                }
             }
             if let exitCode { return exitCode }
         }
@@ -107,9 +119,12 @@ public final class Master {
             case .exit(let code):
                 logger.info("master stopped", metadata: ["status": "\(code)"])
                 exitCode = code
-            case .announceReady, .announceReloading, .announceStopping:
-                // Reported to systemd by the sd_notify integration; nothing to do without it.
-                break
+            case .announceReady(let workers, let generation):
+                systemd.ready(workers: workers, generation: generation)
+            case .announceReloading:
+                systemd.reloading()
+            case .announceStopping:
+                systemd.stopping()
             }
         }
     }
@@ -123,7 +138,7 @@ public final class Master {
         }
         var arguments = ["worker", "--control-fd", "3", "--index", "\(index)", "--generation", "\(generation)"]
         for (offset, socket) in listeners.enumerated() {
-            arguments += ["--listen-fd", "\(4 + offset)=\(socket.address)"]
+            arguments += ["--listen-fd", "\(4 + offset)=\(socket.boundDescription)"]
         }
         arguments += workerArguments
         do {

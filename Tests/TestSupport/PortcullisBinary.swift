@@ -57,10 +57,16 @@ public final class ServeProcess: @unchecked Sendable {
     private let process: Process
     private let collector = LineCollector()
 
-    public init(_ arguments: [String], environment: [String: String], in directory: String) throws {
+    /// Runs `portcullis serve ARGUMENTS`.
+    public convenience init(_ arguments: [String], environment: [String: String], in directory: String) throws {
+        try self.init(command: [PortcullisBinary.path, "serve"] + arguments, environment: environment, in: directory)
+    }
+
+    /// Runs any command that ends up as `portcullis serve` (such as `systemd-socket-activate … portcullis serve`).
+    public init(command: [String], environment: [String: String], in directory: String) throws {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: PortcullisBinary.path)
-        process.arguments = ["serve"] + arguments
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
         process.environment = environment
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         let pipe = Pipe()
