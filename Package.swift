@@ -79,6 +79,7 @@ let package = Package(
         .target(
             name: "PortcullisPlatform",
             dependencies: [
+                "CSystemd",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Hummingbird", package: "hummingbird"),

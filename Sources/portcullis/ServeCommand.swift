@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import Logging
 import PortcullisPlatform
@@ -29,7 +30,7 @@ struct ServeCommand: AsyncParsableCommand {
             report(loaded.errors)
             throw configurationErrorExit
         }
-        let loggers = LoggerFactory(config: loaded.config)
+        let loggers = LoggerFactory(config: loaded.config, journal: JournalStream.isJournal(environment: ProcessInfo.processInfo.environment))
         loggers.bootstrapProcess()
         let logger = loggers.logger("portcullis")
         for warning in loaded.warnings {

@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import PortcullisApp
 import PortcullisPlatform
@@ -38,7 +39,7 @@ struct WorkerCommand: AsyncParsableCommand {
             throw configurationErrorExit
         }
         let config = loaded.config
-        let loggers = LoggerFactory(config: config, worker: index)
+        let loggers = LoggerFactory(config: config, worker: index, journal: JournalStream.isJournal(environment: ProcessInfo.processInfo.environment))
         loggers.bootstrapProcess()
         let logger = loggers.logger("portcullis.worker")
         let listeners = try listenFDs.map { entry -> Listener in

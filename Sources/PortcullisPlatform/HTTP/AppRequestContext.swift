@@ -1,5 +1,5 @@
 public import Hummingbird
-public import Logging
+import Logging
 import NIOCore
 
 /// The per-request state every route and middleware shares: the request ID and where the

@@ -1,4 +1,4 @@
-public import Logging
+import Logging
 
 /// Keeps secrets out of log lines: fields whose names say they hold a credential, and any
 /// configured secret value wherever it appears.

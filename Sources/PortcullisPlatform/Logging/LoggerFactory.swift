@@ -8,8 +8,10 @@ public struct LoggerFactory: Sendable {
     public let redactor: LogRedactor
     public let worker: Int?
 
-    public init(config: PortcullisConfig, sink: any LogSink = StandardErrorSink(), worker: Int? = nil) {
-        self.format = config.log.format
+    /// - Parameter journal: whether standard error is the systemd journal; then entries go to
+    ///   the journal with structured fields instead of lines.
+    public init(config: PortcullisConfig, sink: any LogSink = StandardErrorSink(), worker: Int? = nil, journal: Bool = false) {
+        self.format = journal ? .journal : config.log.format
         self.level = Logger.Level(rawValue: config.log.level) ?? .info
         self.sink = sink
         self.redactor = LogRedactor(secrets: config.secrets)

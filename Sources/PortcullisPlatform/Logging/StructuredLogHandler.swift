@@ -45,6 +45,9 @@ public struct StructuredLogHandler: LogHandler {
         switch format {
         case .json: sink.write(line: jsonLine(level: event.level, message: text, fields: fields))
         case .text: sink.write(line: textLine(level: event.level, message: text, fields: fields))
+        case .journal:
+            let entry = JournalEntry(level: event.level, message: text, logger: label, worker: worker, fields: fields)
+            if !entry.send() { sink.write(line: jsonLine(level: event.level, message: text, fields: fields)) }
         }
     }
 
@@ -81,6 +84,14 @@ public struct StructuredLogHandler: LogHandler {
 
 /// JSON text for log lines, written by hand: one pass, no intermediate objects.
 enum JSONText {
+    /// A field value as plain text: strings unquoted, everything else as JSON.
+    static func plain(_ value: Logger.MetadataValue) -> String {
+        if case .string(let text) = value { return text }
+        var out = ""
+        append(value, to: &out)
+        return out
+    }
+
     static func appendString(_ text: String, to out: inout String) {
         out += "\""
         for scalar in text.unicodeScalars {
