@@ -10,6 +10,13 @@ public struct ListeningSocket: Sendable {
     public let boundDescription: String
     /// The socket file this process created and removes on close; nil for TCP and for sockets systemd owns.
     let ownedPath: String?
+    /// Whether workers speak TLS on it.
+    public var tls = false
+
+    /// The worker's `--listen-fd` value for this socket at descriptor `fd`.
+    func workerArgument(fd: Int32) -> String {
+        "\(fd)=" + (tls ? "tls:" : "") + boundDescription
+    }
 
     public struct BindError: Error, CustomStringConvertible {
         public let description: String

@@ -51,14 +51,25 @@ public final class Master {
         do {
             let passed = SocketActivation.takePassedSockets()
             if passed.isEmpty {
-                for address in config.server.listen { listeners.append(try ListeningSocket.bind(address)) }
+                let plain = config.server.listen
+                for address in plain + config.tls.listen.filter({ !plain.contains($0) }) {
+                    var socket = try ListeningSocket.bind(address)
+                    socket.tls = config.tls.speaksTLS(address, plain: plain)
+                    listeners.append(socket)
+                }
             } else {
                 logger.notice("socket activation: serving on the sockets systemd passed; server.listen and --listen are ignored", metadata: [
                     "sockets": .string(passed.map(\.name).joined(separator: ",")),
                 ])
-                for socket in passed { listeners.append(try ListeningSocket.adopt(socket)) }
+                for passedSocket in passed {
+                    var socket = try ListeningSocket.adopt(passedSocket)
+                    socket.tls = passedSocket.name == "https" && config.tls.isEnabled
+                    listeners.append(socket)
+                }
             }
-            for socket in listeners { logger.info("listening", metadata: ["address": .string(socket.boundDescription)]) }
+            for socket in listeners {
+                logger.info("listening", metadata: ["address": .string(socket.boundDescription), "tls": .stringConvertible(socket.tls)])
+            }
         } catch {
             logger.critical("could not serve", metadata: ["error": .string(error.description)])
             closeListeners()
@@ -138,7 +149,7 @@ public final class Master {
         }
         var arguments = ["worker", "--control-fd", "3", "--index", "\(index)", "--generation", "\(generation)"]
         for (offset, socket) in listeners.enumerated() {
-            arguments += ["--listen-fd", "\(4 + offset)=\(socket.boundDescription)"]
+            arguments += ["--listen-fd", socket.workerArgument(fd: 4 + Int32(offset))]
         }
         arguments += workerArguments
         do {

@@ -23,7 +23,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(name: .customLong("control-fd"), help: "The control socket to the master.")
     var controlFD: Int32
 
-    @Option(name: .customLong("listen-fd"), help: "An inherited listening socket, FD=ADDRESS; repeatable.")
+    @Option(name: .customLong("listen-fd"), help: "An inherited listening socket, FD=ADDRESS or FD=tls:ADDRESS; repeatable.")
     var listenFDs: [String] = []
 
     @Option(help: "This worker's index.")
@@ -43,9 +43,8 @@ struct WorkerCommand: AsyncParsableCommand {
         loggers.bootstrapProcess()
         let logger = loggers.logger("portcullis.worker")
         let listeners = try listenFDs.map { entry -> Listener in
-            let parts = entry.split(separator: "=", maxSplits: 1)
-            guard parts.count == 2, let fd = Int32(parts[0]) else { throw ValidationError("--listen-fd takes FD=ADDRESS, got \(entry)") }
-            return .inherited(fd: fd, address: String(parts[1]))
+            guard let listener = Listener.inherited(argument: entry) else { throw ValidationError("--listen-fd takes FD=ADDRESS or FD=tls:ADDRESS, got \(entry)") }
+            return listener
         }
         let heartbeat = min(config.server.workerTimeout / 4, .seconds(1))
         let control = WorkerControl(fd: controlFD, heartbeatInterval: heartbeat, logger: logger)

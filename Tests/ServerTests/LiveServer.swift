@@ -30,6 +30,7 @@ struct LiveServer: Sendable {
 func withLiveServer<T: Sendable>(
     overrides: [String: String] = [:],
     listeners extra: [ListenAddress] = [],
+    tls: Bool = false,
     customize: (inout ApplicationBuilder) -> Void = { _ in },
     _ test: @Sendable (LiveServer) async throws -> T
 ) async throws -> T {
@@ -43,7 +44,7 @@ func withLiveServer<T: Sendable>(
     let (addresses, continuation) = AsyncStream.makeStream(of: [SocketAddress].self)
     let server = HTTPServer(
         app: app,
-        listeners: ([ListenAddress.tcp(host: "127.0.0.1", port: 0)] + extra).map(Listener.bind),
+        listeners: [Listener(.bind(.tcp(host: "127.0.0.1", port: 0)), tls: tls)] + extra.map(Listener.bind),
         onListening: { continuation.yield($0) }
     )
     let group = ServiceGroup(configuration: .init(services: [server], logger: Logger(label: "test")))

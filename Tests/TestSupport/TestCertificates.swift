@@ -10,6 +10,44 @@ public enum TestCertificates {
         public let keyPEM: String
     }
 
+    /// A test CA and a `localhost`/127.0.0.1 server certificate it signed.
+    public struct Chain {
+        public let caPEM: String
+        public let leaf: Pair
+    }
+
+    public static func makeChain() throws -> Chain {
+        let caKey = P256.Signing.PrivateKey()
+        let caCertificateKey = Certificate.PrivateKey(caKey)
+        let caName = try DistinguishedName { CommonName("Portcullis Test CA") }
+        let now = Date()
+        let ca = try Certificate(
+            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: caCertificateKey.publicKey,
+            notValidBefore: now.addingTimeInterval(-3600), notValidAfter: now.addingTimeInterval(86400),
+            issuer: caName, subject: caName, signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions {
+                Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))
+                KeyUsage(keyCertSign: true)
+            },
+            issuerPrivateKey: caCertificateKey
+        )
+        let leafKey = P256.Signing.PrivateKey()
+        let leaf = try Certificate(
+            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: Certificate.PrivateKey(leafKey).publicKey,
+            notValidBefore: now.addingTimeInterval(-3600), notValidAfter: now.addingTimeInterval(86400),
+            issuer: caName, subject: try DistinguishedName { CommonName("localhost") }, signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions {
+                SubjectAlternativeNames([.dnsName("localhost"), .ipAddress(ASN1OctetString(contentBytes: [127, 0, 0, 1]))])
+                try ExtendedKeyUsage([.serverAuth])
+            },
+            issuerPrivateKey: caCertificateKey
+        )
+        return Chain(
+            caPEM: try ca.serializeAsPEM().pemString,
+            leaf: Pair(certificatePEM: try leaf.serializeAsPEM().pemString, keyPEM: leafKey.pemRepresentation)
+        )
+    }
+
     /// A certificate for `localhost` valid between the two dates, with its P-256 key.
     public static func make(notBefore: Date = Date().addingTimeInterval(-3600), notAfter: Date = Date().addingTimeInterval(86400)) throws -> Pair {
         let key = P256.Signing.PrivateKey()

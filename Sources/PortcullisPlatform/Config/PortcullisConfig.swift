@@ -28,6 +28,16 @@ public struct PortcullisConfig: Sendable {
         public var keyFile: String
         public var listen: [ListenAddress]
         public var minVersion: String
+        /// Whether a certificate is configured.
+        public var isEnabled: Bool { !certFile.isEmpty }
+
+        /// The addresses that speak TLS: `tls.listen`, or every TCP `server.listen` address when
+        /// `tls.listen` is empty; none without a certificate.
+        public func speaksTLS(_ address: ListenAddress, plain: [ListenAddress]) -> Bool {
+            guard isEnabled else { return false }
+            if listen.isEmpty, case .tcp = address { return plain.contains(address) }
+            return listen.contains(address)
+        }
     }
 
     public struct Security: Sendable {

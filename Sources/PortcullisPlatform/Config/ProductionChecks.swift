@@ -26,17 +26,6 @@ enum ProductionChecks {
             problem(Settings.corsOrigins, "must not contain \"*\" in production; list the exact origins")
         }
 
-        let certFile = settings[Settings.tlsCertFile]
-        let keyFile = settings[Settings.tlsKeyFile]
-        if !certFile.isEmpty || !keyFile.isEmpty {
-            for failure in TLSFiles.check(certificatePath: certFile, keyPath: keyFile) {
-                switch failure.file {
-                case .certificate: problem(Settings.tlsCertFile, failure.message)
-                case .key: problem(Settings.tlsKeyFile, failure.message)
-                }
-            }
-        }
-
         switch DatabaseURL.parse(settings[Settings.databaseURL]) {
         case .failure(let error):
             problem(Settings.databaseURL, error.message)
@@ -58,6 +47,17 @@ enum ProductionChecks {
             ))
         }
         return problems
+    }
+
+    /// TLS files are checked in every profile: a server cannot serve TLS with broken ones.
+    static func tlsProblems(_ settings: ResolvedSettings) -> [ConfigProblem] {
+        let certFile = settings[Settings.tlsCertFile]
+        let keyFile = settings[Settings.tlsKeyFile]
+        guard !certFile.isEmpty || !keyFile.isEmpty else { return [] }
+        return TLSFiles.check(certificatePath: certFile, keyPath: keyFile).map { failure in
+            let setting = failure.file == .certificate ? Settings.tlsCertFile : Settings.tlsKeyFile
+            return ConfigProblem(.error, key: setting.key, layer: settings.entry(setting)?.layer ?? .default, failure.message)
+        }
     }
 
     /// Whether files can be created in the directory, or — when it does not exist yet — in

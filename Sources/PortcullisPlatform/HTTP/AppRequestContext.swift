@@ -12,6 +12,8 @@ public struct AppRequestContext: RequestContext {
     public let peer: TrustedProxies.Peer
     /// The client and scheme after trusted proxies are believed; set by ``RequestIdentityMiddleware``.
     public var origin: TrustedProxies.Origin
+    /// Whether the connection to this server is TLS; set by the server that accepted it.
+    public var viaTLS = false
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

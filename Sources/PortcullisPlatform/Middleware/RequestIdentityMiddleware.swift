@@ -17,7 +17,7 @@ public struct RequestIdentityMiddleware: RouterMiddleware {
         var context = context
         context.requestID = request.headers[.xRequestID].flatMap(Self.acceptable) ?? Self.newID()
         context.logger[metadataKey: "request_id"] = .string(context.requestID)
-        context.origin = proxies.resolve(peer: context.peer, directScheme: request.head.scheme ?? "http", headers: request.headers)
+        context.origin = proxies.resolve(peer: context.peer, directScheme: context.viaTLS ? "https" : "http", headers: request.headers)
         return try await next(request, context)
     }
 

@@ -1,6 +1,8 @@
 import Foundation
 import Hummingbird
 import HummingbirdCore
+import HummingbirdHTTP2
+import NIOSSL
 import Logging
 import NIOCore
 import NIOExtras
@@ -18,7 +20,11 @@ import Synchronization
 /// `server.drain_delay` the listeners close, in-flight requests finish and keep-alive
 /// connections close after their response; whatever remains at `server.graceful_timeout` is cut.
 public final class HTTPServer: Service {
-    typealias ServerChannel = NIOAsyncChannel<HTTP1Channel.Value, Never>
+    /// A bound listener, with its accept loop to run.
+    struct Bound: Sendable {
+        let channel: any Channel
+        let accept: @Sendable (Logger) async -> Void
+    }
 
     let app: PortcullisApplication
     let listeners: [Listener]
@@ -47,15 +53,14 @@ public final class HTTPServer: Service {
     public func run() async throws {
         // One quiescing helper per listener: each tracks the connections of one server channel.
         let quiescing = listeners.map { _ in ServerQuiescingHelper(group: eventLoopGroup) }
-        let childChannel = makeChildChannel()
-        let channels = try await bindAll(childChannel: childChannel, quiescing: quiescing)
+        let channels = try await bindAll(quiescing: quiescing)
         let addresses = channels.compactMap { $0.channel.localAddress }
         for address in addresses { logger.info("listening", metadata: ["address": .string(Self.describe(address))]) }
         await onListening(addresses)
 
         await withTaskGroup(of: Void.self) { group in
             for channel in channels {
-                group.addTask { await Self.acceptConnections(on: channel, childChannel: childChannel, logger: self.logger) }
+                group.addTask { await channel.accept(self.logger) }
             }
             do {
                 try await gracefulShutdown()
@@ -106,7 +111,11 @@ public final class HTTPServer: Service {
         }
     }
 
-    private static func acceptConnections(on channel: ServerChannel, childChannel: HTTP1Channel, logger: Logger) async {
+    private static func acceptConnections<Child: ServerChildChannel>(
+        on channel: NIOAsyncChannel<Child.Value, Never>,
+        childChannel: Child,
+        logger: Logger
+    ) async {
         do {
             try await channel.executeThenClose { inbound in
                 try await withThrowingDiscardingTaskGroup { group in
@@ -120,19 +129,25 @@ public final class HTTPServer: Service {
         }
     }
 
-    private func makeChildChannel() -> HTTP1Channel {
-        let responder = app.responder
-        let appLogger = app.logger
-        let date = self.date
+    /// The HTTP/1 channel configuration: the header timeout handler and the idle timeout.
+    private var http1Configuration: HTTP1Channel.Configuration {
         let headerTimeout = app.config.server.headerTimeout
         let handlerLogger = logger
-        let requestLimit = self.requestLimit
-        let configuration = HTTP1Channel.Configuration(
+        return HTTP1Channel.Configuration(
             additionalChannelHandlers: [RequestHeadTimeoutHandler(timeout: headerTimeout, logger: handlerLogger)],
             idleTimeout: .nanoseconds(Int64(app.config.server.idleTimeout.seconds * 1e9))
         )
-        return HTTP1Channel(responder: { request, writer, channel in
-            let context = AppRequestContext(source: .init(channel: channel, logger: appLogger))
+    }
+
+    /// Answers one request: builds its context, runs the app, writes the response.
+    private func makeResponder(tls: Bool) -> HTTPChannelHandler.Responder {
+        let responder = app.responder
+        let appLogger = app.logger
+        let date = self.date
+        let requestLimit = self.requestLimit
+        return { request, writer, channel in
+            var context = AppRequestContext(source: .init(channel: channel, logger: appLogger))
+            context.viaTLS = tls
             var response: Response
             do {
                 response = try await responder.respond(to: request, context: context)
@@ -147,14 +162,25 @@ public final class HTTPServer: Service {
             if response.headers[.connection] == "close" {
                 try? await channel.close(mode: .input)
             }
-        }, configuration: configuration)
+        }
     }
 
-    private func bindAll(childChannel: HTTP1Channel, quiescing: [ServerQuiescingHelper]) async throws -> [ServerChannel] {
-        var bound: [ServerChannel] = []
+    private func bindAll(quiescing: [ServerQuiescingHelper]) async throws -> [Bound] {
+        var bound: [Bound] = []
         do {
             for (listener, helper) in zip(listeners, quiescing) {
-                bound.append(try await bind(listener, childChannel: childChannel, quiescing: helper))
+                if listener.tls {
+                    let tls = try TLSSettings.serverConfiguration(app.config.tls)
+                    let channel = try HTTP2UpgradeChannel(
+                        tlsConfiguration: tls,
+                        configuration: .init(streamConfiguration: http1Configuration),
+                        responder: makeResponder(tls: true)
+                    )
+                    bound.append(try await bind(listener, childChannel: channel, quiescing: helper))
+                } else {
+                    let channel = HTTP1Channel(responder: makeResponder(tls: false), configuration: http1Configuration)
+                    bound.append(try await bind(listener, childChannel: channel, quiescing: helper))
+                }
             }
         } catch {
             for channel in bound { try? await channel.channel.close() }
@@ -163,7 +189,7 @@ public final class HTTPServer: Service {
         return bound
     }
 
-    private func bind(_ listener: Listener, childChannel: HTTP1Channel, quiescing: ServerQuiescingHelper) async throws -> ServerChannel {
+    private func bind<Child: ServerChildChannel>(_ listener: Listener, childChannel: Child, quiescing: ServerQuiescingHelper) async throws -> Bound {
         let logger = self.logger
         let bootstrap = ServerBootstrap(group: eventLoopGroup)
             .serverChannelOption(.backlog, value: 1024)
@@ -174,25 +200,24 @@ public final class HTTPServer: Service {
                     try channel.pipeline.syncOperations.addHandler(quiescing.makeServerChannelHandler(channel: channel))
                 }
             }
+        let setup: @Sendable (any Channel) -> EventLoopFuture<Child.Value> = { channel in childChannel.setup(channel: channel, logger: logger) }
+        let serverChannel: NIOAsyncChannel<Child.Value, Never>
         do {
-            switch listener {
+            switch listener.source {
             case .bind(.tcp(let host, let port)):
-                return try await bootstrap.bind(host: host, port: port, serverBackPressureStrategy: nil) { channel in
-                    childChannel.setup(channel: channel, logger: logger)
-                }
+                serverChannel = try await bootstrap.bind(host: host, port: port, serverBackPressureStrategy: nil, childChannelInitializer: setup)
             case .inherited(let fd, _):
-                return try await bootstrap.bind(fd, serverBackPressureStrategy: nil) { channel in
-                    childChannel.setup(channel: channel, logger: logger)
-                }
+                serverChannel = try await bootstrap.bind(fd, serverBackPressureStrategy: nil, childChannelInitializer: setup)
             case .bind(.unix(let path)):
-                let channel = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true, serverBackPressureStrategy: nil) { channel in
-                    childChannel.setup(channel: channel, logger: logger)
-                }
+                serverChannel = try await bootstrap.bind(
+                    unixDomainSocketPath: path, cleanupExistingSocketFile: true, serverBackPressureStrategy: nil, childChannelInitializer: setup)
                 chmod(path, 0o660)
-                return channel
             }
         } catch {
             throw ListenError(listener: listener, underlying: error)
+        }
+        return Bound(channel: serverChannel.channel) { logger in
+            await Self.acceptConnections(on: serverChannel, childChannel: childChannel, logger: logger)
         }
     }
 

@@ -1,16 +1,40 @@
 import PortcullisPlatform
 
-/// Where a listening socket comes from: bound here, or inherited from the prefork master.
-public enum Listener: Sendable, CustomStringConvertible {
-    /// Bind and listen on an address.
-    case bind(ListenAddress)
-    /// Serve on a socket the master already listens on, passed as descriptor `fd`.
-    case inherited(fd: Int32, address: String)
+/// Where a listening socket comes from — bound here, or inherited from the prefork master —
+/// and whether it speaks TLS.
+public struct Listener: Sendable, CustomStringConvertible {
+    public enum Source: Sendable {
+        /// Bind and listen on an address.
+        case bind(ListenAddress)
+        /// Serve on a socket the master already listens on, passed as descriptor `fd`.
+        case inherited(fd: Int32, address: String)
+    }
+
+    public let source: Source
+    /// TLS with HTTP/2 and HTTP/1.1 offered by ALPN; plain HTTP/1.1 otherwise.
+    public let tls: Bool
+
+    public init(_ source: Source, tls: Bool = false) {
+        self.source = source
+        self.tls = tls
+    }
+
+    public static func bind(_ address: ListenAddress) -> Listener { Listener(.bind(address)) }
+
+    /// Reads a worker's `--listen-fd` value: `FD=ADDRESS` or `FD=tls:ADDRESS`.
+    public static func inherited(argument: String) -> Listener? {
+        let parts = argument.split(separator: "=", maxSplits: 1)
+        guard parts.count == 2, let fd = Int32(parts[0]) else { return nil }
+        let address = String(parts[1])
+        if address.hasPrefix("tls:") { return Listener(.inherited(fd: fd, address: String(address.dropFirst(4))), tls: true) }
+        return Listener(.inherited(fd: fd, address: address))
+    }
 
     public var description: String {
-        switch self {
+        let address = switch source {
         case .bind(let address): address.description
         case .inherited(_, let address): address
         }
+        return tls ? "https://\(address)" : address
     }
 }
