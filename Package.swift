@@ -148,6 +148,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "TestSupport",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strict

@@ -22,7 +22,7 @@ import Testing
                 cors:
                   origins: ["*"]
                 """)
-            let outcome = try PortcullisBinary.run(["check-config", "--config", file], environment: environment(directory), in: directory.path)
+            let outcome = try await PortcullisBinary.run(["check-config", "--config", file], environment: environment(directory), in: directory.path)
             #expect(outcome.status == 78)
             for line in [
                 "error: server.wokers (file): unknown key (a typo?)",
@@ -39,7 +39,7 @@ import Testing
 
     @Test func checkConfigPassesAValidProductionConfiguration() async throws {
         try await withTemporaryDirectory { directory in
-            let outcome = try PortcullisBinary.run(["check-config", "--profile", "production"], environment: environment(directory, [
+            let outcome = try await PortcullisBinary.run(["check-config", "--profile", "production"], environment: environment(directory, [
                 "PORTCULLIS_SECURITY_SECRET_KEY": secret,
                 "PORTCULLIS_SECURITY_JWT_SECRET_KEY": secret + "-jwt",
             ]), in: directory.path)
@@ -51,7 +51,7 @@ import Testing
     @Test func configShowPrintsEachValueWithItsLayerAndRedactsSecrets() async throws {
         try await withTemporaryDirectory { directory in
             let file = try directory.write("portcullis.yaml", "server:\n  workers: 3\n")
-            let outcome = try PortcullisBinary.run(["config", "show", "--config", file, "--profile", "testing"], environment: environment(directory, [
+            let outcome = try await PortcullisBinary.run(["config", "show", "--config", file, "--profile", "testing"], environment: environment(directory, [
                 "PORTCULLIS_SECURITY_JWT_SECRET_KEY": secret,
                 "PORTCULLIS_DATABASE_URL": "postgres://app:pw-\(secret)@db:5432/p",
             ]), in: directory.path)
@@ -64,7 +64,7 @@ import Testing
             #expect(lines.contains("database.url = postgres://app:<redacted>@db:5432/p (env)"))
             #expect(!outcome.stdout.contains(secret))
 
-            let json = try PortcullisBinary.run(["config", "show", "--json", "--profile", "testing"], environment: environment(directory, [
+            let json = try await PortcullisBinary.run(["config", "show", "--json", "--profile", "testing"], environment: environment(directory, [
                 "PORTCULLIS_SECURITY_JWT_SECRET_KEY": secret,
             ]), in: directory.path)
             let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: [String: Any]]
@@ -75,21 +75,21 @@ import Testing
         }
     }
 
-    @Test func versionPrintsVersionRevisionAndBuildDate() throws {
-        let outcome = try PortcullisBinary.run(["version"], environment: [:], in: NSTemporaryDirectory())
+    @Test func versionPrintsVersionRevisionAndBuildDate() async throws {
+        let outcome = try await PortcullisBinary.run(["version"], environment: [:], in: NSTemporaryDirectory())
         #expect(outcome.status == 0)
         #expect(outcome.stdout.wholeMatch(of: /portcullis \d+\.\d+\.\d+ \(git (?:[0-9a-f]{12}|unknown), built \d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z\)\n/) != nil, "\(outcome.stdout)")
     }
 
     @Test(arguments: [["serve", "--workers", "many"], ["no-such-command"], ["check-config", "--bogus"]])
-    func usageErrorsExit64(arguments: [String]) throws {
-        let outcome = try PortcullisBinary.run(arguments, environment: [:], in: NSTemporaryDirectory())
+    func usageErrorsExit64(arguments: [String]) async throws {
+        let outcome = try await PortcullisBinary.run(arguments, environment: [:], in: NSTemporaryDirectory())
         #expect(outcome.status == 64)
     }
 
     @Test(arguments: [["--help"], ["serve", "--help"], ["check-config", "--help"], ["config", "show", "--help"], ["version", "--help"]])
-    func everyCommandHasHelp(arguments: [String]) throws {
-        let outcome = try PortcullisBinary.run(arguments, environment: [:], in: NSTemporaryDirectory())
+    func everyCommandHasHelp(arguments: [String]) async throws {
+        let outcome = try await PortcullisBinary.run(arguments, environment: [:], in: NSTemporaryDirectory())
         #expect(outcome.status == 0)
         #expect(outcome.stdout.contains("USAGE: portcullis"))
     }

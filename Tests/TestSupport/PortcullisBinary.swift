@@ -18,26 +18,30 @@ public enum PortcullisBinary {
     }
 
     /// Runs `portcullis ARGS` to completion with exactly `environment`, in `directory`.
-    public static func run(_ arguments: [String], environment: [String: String], in directory: String) throws -> Outcome {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        process.environment = environment
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    /// Output goes to files, so no pipe end can be held open by another test's server.
+    public static func run(_ arguments: [String], environment: [String: String], in directory: String) async throws -> Outcome {
+        let capture = try TemporaryDirectory()
+        defer { capture.remove() }
+        let outPath = capture.path + "/stdout"
+        let errPath = capture.path + "/stderr"
+        let out = open(outPath, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
+        let err = open(errPath, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
+        defer {
+            close(out)
+            close(err)
+        }
+        let child = try ChildProcess([path] + arguments, environment: environment, directory: directory, stdout: out, stderr: err)
+        let status = try await child.waitForExit()
+        return Outcome(
+            status: status,
+            stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
+        )
     }
 }
 
 /// A running `portcullis serve` whose standard error is collected line by line.
-public final class ServeProcess: @unchecked Sendable {
+public final class ServeProcess: Sendable {
     /// Standard error, split into lines as it arrives.
     final class LineCollector: Sendable {
         let lines = Mutex<[String]>([])
@@ -54,7 +58,7 @@ public final class ServeProcess: @unchecked Sendable {
         }
     }
 
-    private let process: Process
+    private let child: ChildProcess
     private let collector = LineCollector()
 
     /// Runs `portcullis serve ARGUMENTS`.
@@ -64,30 +68,27 @@ public final class ServeProcess: @unchecked Sendable {
 
     /// Runs any command that ends up as `portcullis serve` (such as `systemd-socket-activate … portcullis serve`).
     public init(command: [String], environment: [String: String], in directory: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: command[0])
-        process.arguments = Array(command.dropFirst())
-        process.environment = environment
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        let pipe = Pipe()
-        process.standardError = pipe
-        process.standardOutput = FileHandle.nullDevice
-        self.process = process
-        try process.run()
-        // A plain reader thread: FileHandle's readabilityHandler crashes libdispatch on Linux
-        // when the pipe closes while a handler is installed.
+        let (readEnd, writeEnd) = try closeOnExecPipe()
+        let devNull = open("/dev/null", O_WRONLY | O_CLOEXEC)
+        defer {
+            close(writeEnd)
+            close(devNull)
+        }
+        child = try ChildProcess(command, environment: environment, directory: directory, stdout: devNull, stderr: writeEnd)
         let collector = self.collector
-        let handle = pipe.fileHandleForReading
         Thread {
+            var buffer = [UInt8](repeating: 0, count: 65536)
             while true {
-                let data = handle.availableData
-                if data.isEmpty { break }
-                collector.append(String(decoding: data, as: UTF8.self))
+                let count = read(readEnd, &buffer, buffer.count)
+                if count < 0 && errno == EINTR { continue }
+                if count <= 0 { break }
+                collector.append(String(decoding: buffer[0..<count], as: UTF8.self))
             }
+            close(readEnd)
         }.start()
     }
 
-    public var pid: Int32 { process.processIdentifier }
+    public var pid: Int32 { child.pid }
 
     /// Every complete line written to standard error so far.
     public var stderrLines: [String] { collector.lines.withLock { $0 } }
@@ -106,32 +107,25 @@ public final class ServeProcess: @unchecked Sendable {
             {
                 return port
             }
-            if !process.isRunning { break }
+            if !child.isRunning { break }
             try await Task.sleep(for: .milliseconds(20))
         }
         throw ProcessFailure(description: "serve did not report a listening address; stderr:\n" + stderrLines.joined(separator: "\n"))
     }
 
     public func signal(_ number: Int32) {
-        kill(process.processIdentifier, number)
+        child.signal(number)
     }
 
     /// Waits for the process to exit and returns its status.
     public func waitForExit(timeout: Duration = .seconds(60)) async throws -> Int32 {
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning {
-            guard ContinuousClock.now < deadline else {
-                process.terminate()
-                throw ProcessFailure(description: "serve did not exit in time")
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        let status = try await child.waitForExit(timeout: timeout)
         try await Task.sleep(for: .milliseconds(50))
-        return process.terminationStatus
+        return status
     }
 
     deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        child.signal(SIGKILL)
     }
 }
 
