@@ -70,7 +70,25 @@ import Testing
             try connection.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
             let reading = await connection.readUntilClosed(timeout: 10)
             #expect(reading.text.hasPrefix("HTTP/1.1 200 OK"))
+            #expect(reading.text.lowercased().contains("connection: close"))
             #expect(reading.closedByServer)
+        }
+    }
+
+    @Test func anIdleKeepAliveClientsNextRequestDuringAStopIsAnsweredWithConnectionClose() async throws {
+        try await withLiveServer(overrides: ["server.graceful_timeout": "10"]) { server in
+            let connection = try RawConnection(port: server.port)
+            try connection.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            let first = await connection.read(timeout: 10, until: isCompleteResponse)
+            #expect(!first.text.lowercased().contains("connection: close"))
+            await server.stop()
+            while !server.logs.text.contains("\"draining\"") { try await Task.sleep(for: .milliseconds(5)) }
+            try await Task.sleep(for: .milliseconds(100))
+            try connection.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            let second = await connection.readUntilClosed(timeout: 10)
+            #expect(second.text.hasPrefix("HTTP/1.1 200 OK"))
+            #expect(second.text.lowercased().contains("connection: close"))
+            #expect(second.closedByServer)
         }
     }
 

@@ -44,7 +44,29 @@ import Testing
         let releasedTwice = timer.takePendingQuiesce()
         #expect(releasedWithTheHead)
         #expect(!releasedTwice)
-        let laterStop = timer.quiesceRequested()
-        #expect(laterStop)
+        let stopDuringRequest = timer.quiesceRequested()
+        #expect(stopDuringRequest)
+    }
+
+    @Test func anIdleKeepAliveConnectionHoldsTheStopUntilItsNextRequestOrTheGraceEnds() {
+        var timer = RequestHeadTimer()
+        _ = timer.connectionOpened()
+        _ = timer.headReceived()
+        _ = timer.responseFinished()
+        let atOnce = timer.quiesceRequested()
+        #expect(!atOnce)
+        _ = timer.headReceived()
+        let withTheRequest = timer.takePendingQuiesce()
+        #expect(withTheRequest)
+        let graceAfterwards = timer.quiesceGraceEnded()
+        #expect(!graceAfterwards)
+
+        var idle = RequestHeadTimer()
+        _ = idle.connectionOpened()
+        _ = idle.headReceived()
+        _ = idle.responseFinished()
+        _ = idle.quiesceRequested()
+        let graceEnded = idle.quiesceGraceEnded()
+        #expect(graceEnded)
     }
 }

@@ -1,3 +1,4 @@
+import HTTPTypes
 import HummingbirdCore
 import Logging
 import NIOCore
@@ -5,7 +6,8 @@ import NIOHTTPTypes
 
 /// Closes a connection whose client does not finish sending a request head within
 /// `server.header_timeout`, so a slow client cannot hold a connection slot for ever; and on a
-/// graceful stop lets a just-accepted connection deliver its first request before it closes.
+/// graceful stop lets a connection between requests deliver the request it may already be
+/// sending before it closes.
 final class RequestHeadTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -48,9 +50,20 @@ final class RequestHeadTimeoutHandler: ChannelDuplexHandler, RemovableChannelHan
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is ChannelShouldQuiesceEvent, !timer.quiesceRequested() { return }
-        context.fireUserInboundEventTriggered(event)
+        guard event is ChannelShouldQuiesceEvent, !timer.quiesceRequested() else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        guard timer.state == .idle else { return }
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        context.eventLoop.scheduleTask(in: Self.idleGrace) {
+            let (handler, context) = loopBound.value
+            if handler.timer.quiesceGraceEnded() { context.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent()) }
+        }
     }
+
+    /// How long an idle keep-alive connection may still send a request once a stop began.
+    static let idleGrace: TimeAmount = .milliseconds(500)
 
     func channelReadComplete(context: ChannelHandlerContext) {
         apply(timer.bytesReceived(), context: context)
@@ -58,8 +71,16 @@ final class RequestHeadTimeoutHandler: ChannelDuplexHandler, RemovableChannelHan
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) { apply(timer.responseFinished(), context: context) }
-        context.write(data, promise: promise)
+        switch unwrapOutboundIn(data) {
+        case .head(var head) where timer.isStopping:
+            head.headerFields[.connection] = "close"
+            context.write(wrapOutboundOut(.head(head)), promise: promise)
+        case .end:
+            apply(timer.responseFinished(), context: context)
+            context.write(data, promise: promise)
+        default:
+            context.write(data, promise: promise)
+        }
     }
 
     private func apply(_ action: RequestHeadTimer.Action, context: ChannelHandlerContext) {

@@ -20,10 +20,11 @@ struct RequestHeadTimer: Equatable {
     }
 
     private(set) var state: State = .idle
-    /// Whether any request head arrived on this connection.
-    private(set) var hasReceivedHead = false
-    /// A stop was requested before the connection's first request arrived.
+    /// A stop was requested while no request was in progress.
     private(set) var quiescePending = false
+    /// A stop was requested: every further response says `Connection: close`, so the client
+    /// does not send another request on a connection about to close.
+    private(set) var isStopping = false
 
     mutating func connectionOpened() -> Action {
         guard state == .idle else { return .none }
@@ -39,7 +40,6 @@ struct RequestHeadTimer: Equatable {
     }
 
     mutating func headReceived() -> Action {
-        hasReceivedHead = true
         switch state {
         case .awaitingHead:
             state = .inRequest(outstanding: 1)
@@ -63,14 +63,24 @@ struct RequestHeadTimer: Equatable {
         state == .awaitingHead ? .close : .none
     }
 
-    /// The server is stopping. A connection that has not sent its first request yet — most
-    /// likely accepted a moment ago — keeps the stop until that request arrives, so it is
-    /// answered (with `Connection: close`) rather than cut; returns whether to pass it on now.
+    /// The server is stopping. A connection between requests — just accepted, or idle on
+    /// keep-alive — keeps the stop until its next request arrives, so a request already on its
+    /// way is answered (with `Connection: close`) rather than met by a closed socket. Returns
+    /// whether to pass the stop on now. The header timeout, or ``quiesceGraceEnded()`` for an
+    /// idle connection, closes one that sends nothing.
     mutating func quiesceRequested() -> Bool {
-        guard hasReceivedHead else {
+        isStopping = true
+        guard case .inRequest = state else {
             quiescePending = true
             return false
         }
+        return true
+    }
+
+    /// The grace period for an idle connection ended: pass a held stop on if nothing arrived.
+    mutating func quiesceGraceEnded() -> Bool {
+        guard quiescePending, state == .idle else { return false }
+        quiescePending = false
         return true
     }
 
