@@ -6,17 +6,6 @@ import Testing
 
 /// The prefork master and its workers, run as `portcullis serve` on a loopback port.
 @Suite struct MasterProcessTests {
-    func environment(_ directory: TemporaryDirectory, _ extra: [String: String] = [:]) -> [String: String] {
-        var environment = [
-            "PATH": "/usr/bin:/bin",
-            "PORTCULLIS_PROFILE": "testing",
-            "PORTCULLIS_SERVER_STATE_DIR": directory.path + "/state",
-            "PORTCULLIS_LOG_FORMAT": "json",
-        ]
-        environment.merge(extra) { $1 }
-        return environment
-    }
-
     static func get(_ port: Int, _ path: String = "/healthz", headers: [(String, String)] = []) async throws -> HTTPClientResponse {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
         for (name, value) in headers { request.headers.add(name: name, value: value) }
@@ -67,7 +56,7 @@ import Testing
 
     @Test func theWorkerCountEqualsTheDistinctWorkerPIDsSeenServing() async throws {
         try await withTemporaryDirectory { directory in
-            let serve = try ServeProcess(["--listen", "127.0.0.1:0", "--workers", "3"], environment: environment(directory), in: directory.path)
+            let serve = try ServeProcess(["--listen", "127.0.0.1:0", "--workers", "3"], environment: serveEnvironment(directory), in: directory.path)
             let port = try await serve.waitForPort()
             try await Self.waitFor(serve) { !Self.masterMessages($0, "ready").isEmpty }
             let started = Set(Self.masterMessages(serve.records, "worker started").compactMap { Int($0["pid"] as? String ?? "") })
@@ -85,7 +74,7 @@ import Testing
 
     @Test func aKilledWorkerIsReplacedWhileTheServiceContinues() async throws {
         try await withTemporaryDirectory { directory in
-            let serve = try ServeProcess(["--listen", "127.0.0.1:0", "--workers", "2"], environment: environment(directory), in: directory.path)
+            let serve = try ServeProcess(["--listen", "127.0.0.1:0", "--workers", "2"], environment: serveEnvironment(directory), in: directory.path)
             let port = try await serve.waitForPort()
             try await Self.waitFor(serve) { !Self.masterMessages($0, "ready").isEmpty }
             let victim = try #require(Self.masterMessages(serve.records, "worker started").first.flatMap { Int32($0["pid"] as? String ?? "") })
@@ -118,7 +107,7 @@ import Testing
 
     @Test func termWhileARequestIsInFlightLetsItCompleteThenExitsZero() async throws {
         try await withTemporaryDirectory { directory in
-            let serve = try ServeProcess(["--listen", "127.0.0.1:0"], environment: environment(directory), in: directory.path)
+            let serve = try ServeProcess(["--listen", "127.0.0.1:0"], environment: serveEnvironment(directory), in: directory.path)
             let port = try await serve.waitForPort()
             try await Self.waitFor(serve) { !Self.masterMessages($0, "ready").isEmpty }
             let connection = try RawConnection(port: port)
@@ -138,7 +127,7 @@ import Testing
     @Test func hupWithABrokenConfigurationKeepsServingTheOldOne() async throws {
         try await withTemporaryDirectory { directory in
             let file = try directory.write("portcullis.yaml", "cors:\n  origins: [\"https://old.example\"]\n")
-            let serve = try ServeProcess(["--config", file, "--listen", "127.0.0.1:0", "--workers", "2"], environment: environment(directory), in: directory.path)
+            let serve = try ServeProcess(["--config", file, "--listen", "127.0.0.1:0", "--workers", "2"], environment: serveEnvironment(directory), in: directory.path)
             let port = try await serve.waitForPort()
             try await Self.waitFor(serve) { !Self.masterMessages($0, "ready").isEmpty }
             try directory.write("portcullis.yaml", "server:\n  graceful_timeout: soon\n")
@@ -158,7 +147,7 @@ import Testing
     @Test func hupWithAChangedConfigurationStartsANewGenerationWithoutAFailedRequest() async throws {
         try await withTemporaryDirectory { directory in
             let file = try directory.write("portcullis.yaml", "cors:\n  origins: [\"https://old.example\"]\n")
-            let serve = try ServeProcess(["--config", file, "--listen", "127.0.0.1:0", "--workers", "2"], environment: environment(directory), in: directory.path)
+            let serve = try ServeProcess(["--config", file, "--listen", "127.0.0.1:0", "--workers", "2"], environment: serveEnvironment(directory), in: directory.path)
             let port = try await serve.waitForPort()
             try await Self.waitFor(serve) { !Self.masterMessages($0, "ready").isEmpty }
             try directory.write("portcullis.yaml", "cors:\n  origins: [\"https://new.example\"]\n")
@@ -188,7 +177,7 @@ import Testing
 
     @Test func ttinAndTtouAddAndRemoveOneWorker() async throws {
         try await withTemporaryDirectory { directory in
-            let serve = try ServeProcess(["--listen", "127.0.0.1:0", "--workers", "1"], environment: environment(directory), in: directory.path)
+            let serve = try ServeProcess(["--listen", "127.0.0.1:0", "--workers", "1"], environment: serveEnvironment(directory), in: directory.path)
             _ = try await serve.waitForPort()
             try await Self.waitFor(serve) { !Self.masterMessages($0, "ready").isEmpty }
             serve.signal(SIGTTIN)
@@ -203,7 +192,7 @@ import Testing
 
     @Test func aCrashLoopEndsTheMasterWithStatus1AndOneClearLine() async throws {
         try await withTemporaryDirectory { directory in
-            let serve = try ServeProcess(["--listen", "127.0.0.1:0", "--workers", "1"], environment: environment(directory, [
+            let serve = try ServeProcess(["--listen", "127.0.0.1:0", "--workers", "1"], environment: serveEnvironment(directory, [
                 "PORTCULLIS_SERVER_CRASH_LOOP_MAX": "1",
             ]), in: directory.path)
             _ = try await serve.waitForPort()

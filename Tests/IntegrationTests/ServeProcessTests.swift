@@ -5,20 +5,9 @@ import Testing
 
 /// `portcullis serve` as a child process on a free loopback port.
 @Suite struct ServeProcessTests {
-    func environment(_ directory: TemporaryDirectory, _ extra: [String: String] = [:]) -> [String: String] {
-        var environment = [
-            "PATH": "/usr/bin:/bin",
-            "PORTCULLIS_PROFILE": "testing",
-            "PORTCULLIS_SERVER_STATE_DIR": directory.path + "/state",
-            "PORTCULLIS_LOG_FORMAT": "json",
-        ]
-        environment.merge(extra) { $1 }
-        return environment
-    }
-
     @Test func serveAnswersWithTheHeaderSetAndExitsZeroOnSIGTERM() async throws {
         try await withTemporaryDirectory { directory in
-            let serve = try ServeProcess(["--listen", "127.0.0.1:0"], environment: environment(directory), in: directory.path)
+            let serve = try ServeProcess(["--listen", "127.0.0.1:0"], environment: serveEnvironment(directory), in: directory.path)
             let port = try await serve.waitForPort()
             var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/healthz")
             request.headers.add(name: "X-Request-ID", value: "live-test-1")
@@ -51,7 +40,7 @@ import Testing
 
     @Test func sigquitStopsAtOnceWithExitZero() async throws {
         try await withTemporaryDirectory { directory in
-            let serve = try ServeProcess(["--listen", "127.0.0.1:0"], environment: environment(directory), in: directory.path)
+            let serve = try ServeProcess(["--listen", "127.0.0.1:0"], environment: serveEnvironment(directory), in: directory.path)
             _ = try await serve.waitForPort()
             serve.signal(SIGQUIT)
             #expect(try await serve.waitForExit() == 0)
@@ -61,7 +50,7 @@ import Testing
 
     @Test func anInvalidProductionConfigurationExits78ListingEveryProblem() async throws {
         try await withTemporaryDirectory { directory in
-            let serve = try ServeProcess(["--listen", "127.0.0.1:99999", "--workers", "0"], environment: environment(directory, [
+            let serve = try ServeProcess(["--listen", "127.0.0.1:99999", "--workers", "0"], environment: serveEnvironment(directory, [
                 "PORTCULLIS_PROFILE": "production",
                 "PORTCULLIS_CORS_ORIGINS": "*",
                 "PORTCULLIS_SECURITY_SECRET_KEY": "short",
@@ -81,9 +70,9 @@ import Testing
 
     @Test func aListenerThatCannotBeBoundExits1WithOneClearLine() async throws {
         try await withTemporaryDirectory { directory in
-            let first = try ServeProcess(["--listen", "127.0.0.1:0"], environment: environment(directory), in: directory.path)
+            let first = try ServeProcess(["--listen", "127.0.0.1:0"], environment: serveEnvironment(directory), in: directory.path)
             let port = try await first.waitForPort()
-            let second = try ServeProcess(["--listen", "127.0.0.1:\(port)"], environment: environment(directory), in: directory.path)
+            let second = try ServeProcess(["--listen", "127.0.0.1:\(port)"], environment: serveEnvironment(directory), in: directory.path)
             #expect(try await second.waitForExit() == 1)
             let critical = second.records.filter { $0["level"] as? String == "critical" }
             #expect(critical.count == 1)

@@ -5,21 +5,10 @@ import Testing
 
 /// sd_notify and socket activation, with a test notification socket and `systemd-socket-activate`.
 @Suite struct SystemdTests {
-    func environment(_ directory: TemporaryDirectory, _ extra: [String: String] = [:]) -> [String: String] {
-        var environment = [
-            "PATH": "/usr/bin:/bin",
-            "PORTCULLIS_PROFILE": "testing",
-            "PORTCULLIS_SERVER_STATE_DIR": directory.path + "/state",
-            "PORTCULLIS_LOG_FORMAT": "json",
-        ]
-        environment.merge(extra) { $1 }
-        return environment
-    }
-
     @Test func theMasterSpeaksSdNotifyReadyWatchdogReloadingAndStopping() async throws {
         try await withTemporaryDirectory { directory in
             let notify = try NotifySocket(directory: directory.path)
-            let serve = try ServeProcess(["--listen", "127.0.0.1:0", "--workers", "2"], environment: environment(directory, [
+            let serve = try ServeProcess(["--listen", "127.0.0.1:0", "--workers", "2"], environment: serveEnvironment(directory, [
                 "NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000",
             ]), in: directory.path)
             _ = try await serve.waitForPort()
@@ -45,7 +34,7 @@ import Testing
     @Test func socketActivationServesOnThePassedSocketAndIgnoresListen() async throws {
         try await withTemporaryDirectory { directory in
             let port = try freeLoopbackPort()
-            let environment = environment(directory)
+            let environment = serveEnvironment(directory)
             let command = ["/usr/bin/systemd-socket-activate", "-l", "127.0.0.1:\(port)", "--fdname=http"]
                 + environment.map { "-E" + $0.key + "=" + $0.value }
                 + [PortcullisBinary.path, "serve", "--listen", "127.0.0.1:1"]

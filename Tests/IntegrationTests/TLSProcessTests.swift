@@ -24,11 +24,7 @@ import Testing
                   key_file: \(key)
                   listen: ["127.0.0.1:\(tlsPort)"]
                 """)
-            let environment = [
-                "PATH": "/usr/bin:/bin", "PORTCULLIS_PROFILE": "testing", "PORTCULLIS_LOG_FORMAT": "json",
-                "PORTCULLIS_SERVER_STATE_DIR": directory.path + "/state",
-            ]
-            let serve = try ServeProcess(["--config", file, "--listen", "127.0.0.1:0"], environment: environment, in: directory.path)
+            let serve = try ServeProcess(["--config", file, "--listen", "127.0.0.1:0"], environment: serveEnvironment(directory), in: directory.path)
             let plainPort = try await serve.waitForPort()
             try await MasterProcessTests.waitFor(serve) { !MasterProcessTests.masterMessages($0, "ready").isEmpty }
 

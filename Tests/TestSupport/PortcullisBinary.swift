@@ -133,3 +133,16 @@ public struct ProcessFailure: Error, CustomStringConvertible {
     public let description: String
     public init(description: String) { self.description = description }
 }
+
+/// The environment the integration tests run `serve` with: the testing profile, JSON logs,
+/// state in `directory`, and `extra` on top.
+public func serveEnvironment(_ directory: TemporaryDirectory, _ extra: [String: String] = [:]) -> [String: String] {
+    var environment = [
+        "PATH": "/usr/bin:/bin",
+        "PORTCULLIS_PROFILE": "testing",
+        "PORTCULLIS_SERVER_STATE_DIR": directory.path + "/state",
+        "PORTCULLIS_LOG_FORMAT": "json",
+    ]
+    environment.merge(extra) { $1 }
+    return environment
+}
