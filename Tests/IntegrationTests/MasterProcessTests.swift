@@ -30,17 +30,18 @@ import Testing
         Set(records.filter { $0["logger"] as? String == "portcullis.access" }.compactMap { $0["pid"] as? Int })
     }
 
-    /// Sends `count` requests, `parallel` at a time, each on a new connection, and returns how
-    /// many failed. New connections spread over the workers and make every request go through
-    /// `accept`, where a reload or a dead worker would lose it.
-    static func load(_ port: Int, count: Int, parallel: Int = 4) async -> Int {
+    /// Sends `count` requests, `parallel` at a time, and returns how many failed. By default
+    /// each goes on a new connection: that spreads them over the workers and sends every one
+    /// through `accept`, where a dead worker would lose it. With `keepAlive` the client reuses
+    /// connections as browsers and proxies do, and opens a new one when told `Connection: close`.
+    static func load(_ port: Int, count: Int, parallel: Int = 4, keepAlive: Bool = false) async -> Int {
         await withTaskGroup(of: Int.self) { group in
             for lane in 0..<parallel {
                 group.addTask {
                     var failed = 0
                     for _ in stride(from: lane, to: count, by: parallel) {
                         do {
-                            let response = try await get(port, headers: [("Connection", "close")])
+                            let response = try await get(port, headers: keepAlive ? [] : [("Connection", "close")])
                             if response.status != .ok { failed += 1 }
                             _ = try await response.body.collect(upTo: 1024)
                         } catch {
@@ -156,7 +157,7 @@ import Testing
                 var failed = 0
                 var sent = 0
                 while !stop.load(ordering: .relaxed) || sent < 50 {
-                    failed += await Self.load(port, count: 8, parallel: 4)
+                    failed += await Self.load(port, count: 8, parallel: 4, keepAlive: true)
                     sent += 8
                 }
                 return failed
