@@ -86,7 +86,7 @@ public final class Master {
             ticker.cancel()
             for source in signals { source.cancel() }
         }
-        logger.info("master started", metadata: ["workers": "\(config.server.workers)", "pid": "\(getpid())"])
+        logger.info("master started", metadata: ["workers": "\(config.server.workers)"])
         perform(machine.start(now: .now))
         for await event in events {
             let now = ContinuousClock.now
@@ -156,7 +156,7 @@ public final class Master {
             let pid = try WorkerProcess.spawn(executable: executable, arguments: arguments, controlFD: pair[1], listeners: listeners.map(\.descriptor))
             close(pair[1])
             machine.spawned(id: id, pid: pid)
-            logger.info("worker started", metadata: ["worker": "\(index)", "generation": "\(generation)", "pid": "\(pid)"])
+            logger.info("worker started", metadata: ["worker_index": "\(index)", "generation": "\(generation)", "worker_pid": "\(pid)"])
             WorkerChannel.watch(id: id, pid: pid, controlFD: pair[0], events: queue)
         } catch {
             close(pair[0])

@@ -366,6 +366,6 @@ public struct SupervisorStateMachine: Sendable {
     }
 
     private func fields(_ worker: Worker) -> [String: String] {
-        ["worker": "\(worker.index)", "generation": "\(worker.generation)", "pid": worker.pid.map(String.init) ?? "-"]
+        ["worker_index": "\(worker.index)", "generation": "\(worker.generation)", "worker_pid": worker.pid.map(String.init) ?? "-"]
     }
 }

@@ -60,7 +60,7 @@ import Testing
             let serve = try ServeProcess(["--listen", "127.0.0.1:0", "--workers", "3"], environment: serveEnvironment(directory), in: directory.path)
             let port = try await serve.waitForPort()
             try await Self.waitFor(serve) { !Self.masterMessages($0, "ready").isEmpty }
-            let started = Set(Self.masterMessages(serve.records, "worker started").compactMap { Int($0["pid"] as? String ?? "") })
+            let started = Set(Self.masterMessages(serve.records, "worker started").compactMap { Int($0["worker_pid"] as? String ?? "") })
             #expect(started.count == 3)
             var failures = 0
             for _ in 0..<20 where Self.workerPIDs(serve.records).count < 3 {
@@ -78,7 +78,7 @@ import Testing
             let serve = try ServeProcess(["--listen", "127.0.0.1:0", "--workers", "2"], environment: serveEnvironment(directory), in: directory.path)
             let port = try await serve.waitForPort()
             try await Self.waitFor(serve) { !Self.masterMessages($0, "ready").isEmpty }
-            let victim = try #require(Self.masterMessages(serve.records, "worker started").first.flatMap { Int32($0["pid"] as? String ?? "") })
+            let victim = try #require(Self.masterMessages(serve.records, "worker started").first.flatMap { Int32($0["worker_pid"] as? String ?? "") })
             let stop = Atomic<Bool>(false)
             let counts = Mutex((ok: 0, failed: 0))
             async let loop: Void = {
@@ -90,7 +90,7 @@ import Testing
             try await Task.sleep(for: .milliseconds(300))
             kill(victim, SIGKILL)
             try await Self.waitFor(serve) { records in
-                Self.masterMessages(records, "worker died").contains { $0["pid"] as? String == "\(victim)" }
+                Self.masterMessages(records, "worker died").contains { $0["worker_pid"] as? String == "\(victim)" }
                     && Self.masterMessages(records, "worker started").count == 3
                     && Self.masterMessages(records, "worker serving").count == 3
             }
@@ -215,7 +215,7 @@ import Testing
             _ = try await serve.waitForPort()
             for round in 1...2 {
                 try await Self.waitFor(serve) { Self.masterMessages($0, "worker serving").count == round }
-                let pid = try #require(Self.masterMessages(serve.records, "worker started").last.flatMap { Int32($0["pid"] as? String ?? "") })
+                let pid = try #require(Self.masterMessages(serve.records, "worker started").last.flatMap { Int32($0["worker_pid"] as? String ?? "") })
                 kill(pid, SIGKILL)
             }
             #expect(try await serve.waitForExit() == 1)

@@ -31,6 +31,16 @@ import Testing
         #expect(ts.wholeMatch(of: /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z/) != nil)
     }
 
+    @Test func aFieldNamedLikeAReservedKeyCannotDuplicateIt() throws {
+        let capture = LogCapture()
+        logger(.json, capture: capture, worker: 1).info("x", metadata: ["pid": "1", "worker": "9", "level": "fake"])
+        let line = try #require(capture.all.first)
+        #expect(line.components(separatedBy: "\"pid\":").count == 2)
+        #expect(line.components(separatedBy: "\"worker\":").count == 2)
+        #expect(capture.records.first?["level"] as? String == "info")
+        #expect(capture.records.first?["worker"] as? Int == 1)
+    }
+
     @Test func theMasterLogsWithoutAWorkerField() throws {
         let capture = LogCapture()
         logger(.json, capture: capture).notice("master")

@@ -62,7 +62,7 @@ public struct StructuredLogHandler: LogHandler {
             out += ",\"request_id\":"
             JSONText.append(requestID, to: &out)
         }
-        for key in fields.keys.sorted() where key != "request_id" {
+        for key in fields.keys.sorted() where !Self.reservedKeys.contains(key) {
             out += ","
             JSONText.appendString(key, to: &out)
             out += ":"
@@ -71,6 +71,10 @@ public struct StructuredLogHandler: LogHandler {
         out += "}\n"
         return out
     }
+
+    /// Keys the handler writes itself; a field of the same name is dropped so every line is
+    /// a JSON object with unique keys.
+    static let reservedKeys: Set<String> = ["ts", "level", "msg", "logger", "pid", "worker", "request_id"]
 
     private func textLine(level: Logger.Level, message: String, fields: Logger.Metadata) -> String {
         var out = "\(LogTimestamp.now()) \(level.rawValue.uppercased()) [\(label)] \(message)"
