@@ -191,22 +191,6 @@ import Testing
         }
     }
 
-    @Test func maxRequestsRecyclesAWorkerWithoutAFailedRequest() async throws {
-        try await withTemporaryDirectory { directory in
-            let serve = try ServeProcess(["--listen", "127.0.0.1:0", "--workers", "1"], environment: serveEnvironment(directory, [
-                "PORTCULLIS_SERVER_MAX_REQUESTS": "10",
-            ]), in: directory.path)
-            let port = try await serve.waitForPort()
-            try await Self.waitFor(serve) { !Self.masterMessages($0, "ready").isEmpty }
-            #expect(await Self.load(port, count: 45, parallel: 1) == 0)
-            try await Self.waitFor(serve) { Self.masterMessages($0, "worker recycling after max_requests").count >= 4 }
-            #expect(Self.masterMessages(serve.records, "worker died").isEmpty)
-            #expect(Self.workerPIDs(serve.records).count >= 5)
-            serve.signal(SIGTERM)
-            #expect(try await serve.waitForExit() == 0)
-        }
-    }
-
     @Test func aCrashLoopEndsTheMasterWithStatus1AndOneClearLine() async throws {
         try await withTemporaryDirectory { directory in
             let serve = try ServeProcess(["--listen", "127.0.0.1:0", "--workers", "1"], environment: serveEnvironment(directory, [
