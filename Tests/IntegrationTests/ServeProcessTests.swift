@@ -38,6 +38,38 @@ import Testing
         }
     }
 
+    @Test func gzipIsNegotiatedAndDecodesWithAnIndependentClient() async throws {
+        try await withTemporaryDirectory { directory in
+            let serve = try ServeProcess(["--listen", "127.0.0.1:0"], environment: serveEnvironment(directory, [
+                "PORTCULLIS_SERVER_COMPRESSION_MIN_BYTES": "1",
+            ]), in: directory.path)
+            let port = try await serve.waitForPort()
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(decompression: .enabled(limit: .ratio(100))))
+            do {
+                try await Self.expectEncodings(client: client, port: port)
+            } catch {
+                try await client.shutdown()
+                throw error
+            }
+            try await client.shutdown()
+            serve.signal(SIGTERM)
+            #expect(try await serve.waitForExit() == 0)
+        }
+    }
+
+    /// gzip and deflate come back encoded, and AsyncHTTPClient (NIO's zlib decoder) decodes them.
+    private static func expectEncodings(client: HTTPClient, port: Int) async throws {
+        for (accept, coding) in [("gzip, br", "gzip"), ("deflate", "deflate"), ("br", nil)] as [(String, String?)] {
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/healthz")
+            request.headers.add(name: "Accept-Encoding", value: accept)
+            let response = try await client.execute(request, timeout: .seconds(10))
+            #expect(response.status == .ok)
+            #expect(response.headers.first(name: "Content-Encoding") == coding, "\(accept)")
+            #expect(response.headers.first(name: "Vary") == "Accept-Encoding")
+            #expect(String(buffer: try await response.body.collect(upTo: 1024)) == #"{"status":"ok"}"#)
+        }
+    }
+
     @Test func sigquitStopsAtOnceWithExitZero() async throws {
         try await withTemporaryDirectory { directory in
             let serve = try ServeProcess(["--listen", "127.0.0.1:0"], environment: serveEnvironment(directory), in: directory.path)

@@ -32,11 +32,14 @@ public struct ApplicationBuilder {
     }
     public func addReadinessCheck(_ check: Readiness.Check) { readiness.add(check) }
 
-    /// Puts the middleware stack in order — identity, access log, headers, CORS, errors,
+    /// Puts the middleware stack in order — identity, compression, access log, headers, CORS, errors,
     /// body limit, 405, global hooks — and mounts every blueprint under it.
     func build() -> PortcullisApplication {
         let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: RequestIdentityMiddleware(trustedProxies: TrustedProxies(config.server.trustedProxies)))
+        if config.server.compression {
+            router.add(middleware: CompressionMiddleware(minimumBytes: config.server.compressionMinBytes))
+        }
         router.add(middleware: AccessLogMiddleware(logger: loggers.logger("portcullis.access")))
         router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: CORSPolicyMiddleware(origins: config.cors.origins, allowCredentials: config.cors.allowCredentials))

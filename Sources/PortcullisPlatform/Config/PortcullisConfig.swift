@@ -20,6 +20,10 @@ public struct PortcullisConfig: Sendable {
         public var maxRequests: Int
         public var maxRequestsJitter: Int
         public var crashLoopMax: Int
+        /// Whether compressible responses are gzip/deflate encoded for clients that accept it.
+        public var compression: Bool
+        /// Bodies known to be smaller than this are sent as they are.
+        public var compressionMinBytes: Int
     }
 
     public struct TLS: Sendable {
@@ -114,7 +118,9 @@ public struct PortcullisConfig: Sendable {
             workerTimeout: .seconds(settings[Settings.workerTimeout]),
             maxRequests: settings[Settings.maxRequests],
             maxRequestsJitter: settings[Settings.maxRequestsJitter],
-            crashLoopMax: settings[Settings.crashLoopMax]
+            crashLoopMax: settings[Settings.crashLoopMax],
+            compression: settings[Settings.compression],
+            compressionMinBytes: settings[Settings.compressionMinBytes]
         )
         tls = TLS(
             certFile: settings[Settings.tlsCertFile],

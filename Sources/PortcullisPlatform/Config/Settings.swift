@@ -33,6 +33,8 @@ public enum Settings {
     public static let maxRequests = Setting<Int>("server.max_requests", default: 0, check: Check.within(0...100_000_000))
     public static let maxRequestsJitter = Setting<Int>("server.max_requests_jitter", default: 0, check: Check.within(0...100_000_000))
     public static let crashLoopMax = Setting<Int>("server.crash_loop_max", default: 5, check: Check.within(1...1000))
+    public static let compression = Setting<Bool>("server.compression", default: true)
+    public static let compressionMinBytes = Setting<Int>("server.compression_min_bytes", default: 1024, check: Check.within(0...1_073_741_824))
 
     public static let tlsCertFile = Setting<String>("tls.cert_file", default: "")
     public static let tlsKeyFile = Setting<String>("tls.key_file", default: "")
@@ -85,6 +87,7 @@ public enum Settings {
     static let all: [any AnySetting] = [
         profile, stateDir, listen, workers, gracefulTimeout, drainDelay, headerTimeout, idleTimeout,
         maxBodyBytes, trustedProxies, workerTimeout, maxRequests, maxRequestsJitter, crashLoopMax,
+        compression, compressionMinBytes,
         tlsCertFile, tlsKeyFile, tlsListen, tlsMinVersion,
         secretKey, jwtSecretKey, jwtTTL, jwtIssuer, jwtAudience, loginMaxFailures,
         corsOrigins, corsAllowCredentials,

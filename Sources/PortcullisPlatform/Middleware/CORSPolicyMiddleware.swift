@@ -53,10 +53,7 @@ public struct CORSPolicyMiddleware: RouterMiddleware {
 
     private func varyOnOrigin(_ response: Response) -> Response {
         var response = response
-        let vary = response.headers[values: .vary]
-        if !vary.contains(where: { $0.lowercased() == "origin" || $0 == "*" }) {
-            response.headers.append(HTTPField(name: .vary, value: "Origin"))
-        }
+        response.headers.addVary("Origin")
         return response
     }
 }

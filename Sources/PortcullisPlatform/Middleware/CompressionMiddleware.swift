@@ -1,0 +1,58 @@
+public import Hummingbird
+import Foundation
+import HTTPTypes
+
+/// Compresses response bodies with gzip or deflate when the client accepts it, the body
+/// is of a compressible type, and it is not known to be smaller than `minimumBytes`.
+///
+/// Never touches bodies that are already encoded (images, archives, a `Content-Encoding`),
+/// `Cache-Control: no-transform`, partial content, HEAD, or statuses without a body.
+/// Responses whose representation depends on `Accept-Encoding` say so in `Vary`.
+public struct CompressionMiddleware: RouterMiddleware {
+    public typealias Context = AppRequestContext
+
+    let minimumBytes: Int
+
+    public init(minimumBytes: Int) {
+        self.minimumBytes = minimumBytes
+    }
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response = try await next(request, context)
+        guard Self.mayEncode(response), Self.isCompressible(contentType: response.headers[.contentType]) else { return response }
+        response.headers.addVary("Accept-Encoding")
+        guard request.method != .head,
+              (response.body.contentLength ?? .max) >= minimumBytes,
+              let coding = ContentCoding.negotiate(request.headers[.acceptEncoding])
+        else { return response }
+        let body = response.body
+        response.body = ResponseBody { writer in
+            try await body.write(CompressingBodyWriter(parent: writer, coding: coding))
+        }
+        response.headers[.contentEncoding] = coding.rawValue
+        response.headers[.contentLength] = nil
+        return response
+    }
+
+    /// Whether the response is one a content coding may be applied to at all.
+    static func mayEncode(_ response: Response) -> Bool {
+        let status = response.status.code
+        guard status >= 200, status != 204, status != 206, status != 304 else { return false }
+        let headers = response.headers
+        return headers[.contentEncoding] == nil
+            && headers[.contentRange] == nil
+            && headers[.cacheControl]?.lowercased().contains("no-transform") != true
+    }
+
+    /// Text, JSON, JavaScript, XML and SVG compress well; images, archives and other
+    /// binary types are compressed already. Event streams must not be buffered.
+    static func isCompressible(contentType: String?) -> Bool {
+        guard let mediaType = contentType?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() else {
+            return false
+        }
+        if mediaType == "text/event-stream" { return false }
+        return mediaType.hasPrefix("text/")
+            || ["application/json", "application/javascript", "application/xml", "image/svg+xml", "application/x-ndjson"].contains(mediaType)
+            || mediaType.hasSuffix("+json") || mediaType.hasSuffix("+xml")
+    }
+}
