@@ -191,6 +191,23 @@ import Testing
         }
     }
 
+    /// Each recycle closes a listener that other workers keep accepting on; connections the
+    /// draining worker had accepted must still be answered.
+    @Test func maxRequestsRecyclesWorkersWithoutAFailedRequest() async throws {
+        try await withTemporaryDirectory { directory in
+            let serve = try ServeProcess(["--listen", "127.0.0.1:0", "--workers", "2"], environment: serveEnvironment(directory, [
+                "PORTCULLIS_SERVER_MAX_REQUESTS": "10",
+            ]), in: directory.path)
+            let port = try await serve.waitForPort()
+            try await Self.waitFor(serve) { !Self.masterMessages($0, "ready").isEmpty }
+            #expect(await Self.load(port, count: 400, parallel: 4) == 0)
+            try await Self.waitFor(serve) { Self.masterMessages($0, "worker recycling after max_requests").count >= 20 }
+            #expect(Self.masterMessages(serve.records, "worker died").isEmpty)
+            serve.signal(SIGTERM)
+            #expect(try await serve.waitForExit() == 0)
+        }
+    }
+
     @Test func aCrashLoopEndsTheMasterWithStatus1AndOneClearLine() async throws {
         try await withTemporaryDirectory { directory in
             let serve = try ServeProcess(["--listen", "127.0.0.1:0", "--workers", "1"], environment: serveEnvironment(directory, [

@@ -33,6 +33,7 @@ public final class HTTPServer: Service {
     let onListening: @Sendable ([SocketAddress]) async -> Void
     let requestLimit: RequestLimit?
     private let date = HTTPDate()
+    private let accepted = AcceptedConnections()
 
     /// - Parameter onListening: called once every listener is bound, with the bound addresses.
     public init(
@@ -69,17 +70,20 @@ public final class HTTPServer: Service {
                 group.cancelAll()
                 return
             }
-            if await !drain(quiescing: quiescing) { group.cancelAll() }
+            if await !drain(channels: channels.map(\.channel), quiescing: quiescing) { group.cancelAll() }
             await group.waitForAll()
         }
         logger.info("stopped serving")
     }
 
     /// The stop sequence; returns false when `graceful_timeout` ran out before every connection closed.
-    private func drain(quiescing: [ServerQuiescingHelper]) async -> Bool {
+    private func drain(channels: [any Channel], quiescing: [ServerQuiescingHelper]) async -> Bool {
         app.readiness.beginDraining()
         logger.info("draining", metadata: ["drain_delay_s": .stringConvertible(app.config.server.drainDelay.seconds)])
         try? await Task.sleep(for: app.config.server.drainDelay)
+        // Stop accepting, let what was accepted reach the accept loop, only then close the listeners.
+        for channel in channels { try? await channel.setOption(.autoRead, value: false).get() }
+        await accepted.waitUntilHandedOver(limit: .seconds(1))
         let eventLoop = eventLoopGroup.any()
         let closed = quiescing.map { helper in
             let promise = eventLoop.makePromise(of: Void.self)
@@ -114,12 +118,14 @@ public final class HTTPServer: Service {
     private static func acceptConnections<Child: ServerChildChannel>(
         on channel: NIOAsyncChannel<Child.Value, Never>,
         childChannel: Child,
+        accepted: AcceptedConnections,
         logger: Logger
     ) async {
         do {
             try await channel.executeThenClose { inbound in
                 try await withThrowingDiscardingTaskGroup { group in
                     for try await connection in inbound {
+                        accepted.handedOver()
                         group.addTask { await childChannel.handle(value: connection, logger: logger) }
                     }
                 }
@@ -191,12 +197,14 @@ public final class HTTPServer: Service {
 
     private func bind<Child: ServerChildChannel>(_ listener: Listener, childChannel: Child, quiescing: ServerQuiescingHelper) async throws -> Bound {
         let logger = self.logger
+        let accepted = self.accepted
         let bootstrap = ServerBootstrap(group: eventLoopGroup)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(accepted.makeServerChannelHandler())
                     try channel.pipeline.syncOperations.addHandler(quiescing.makeServerChannelHandler(channel: channel))
                 }
             }
@@ -205,21 +213,25 @@ public final class HTTPServer: Service {
         do {
             switch listener.source {
             case .bind(.tcp(let host, let port)):
-                serverChannel = try await bootstrap.bind(host: host, port: port, serverBackPressureStrategy: nil, childChannelInitializer: setup)
+                serverChannel = try await bootstrap.bind(host: host, port: port, serverBackPressureStrategy: Self.neverPause, childChannelInitializer: setup)
             case .inherited(let fd, _):
-                serverChannel = try await bootstrap.bind(fd, serverBackPressureStrategy: nil, childChannelInitializer: setup)
+                serverChannel = try await bootstrap.bind(fd, serverBackPressureStrategy: Self.neverPause, childChannelInitializer: setup)
             case .bind(.unix(let path)):
                 serverChannel = try await bootstrap.bind(
-                    unixDomainSocketPath: path, cleanupExistingSocketFile: true, serverBackPressureStrategy: nil, childChannelInitializer: setup)
+                    unixDomainSocketPath: path, cleanupExistingSocketFile: true, serverBackPressureStrategy: Self.neverPause, childChannelInitializer: setup)
                 chmod(path, 0o660)
             }
         } catch {
             throw ListenError(listener: listener, underlying: error)
         }
         return Bound(channel: serverChannel.channel) { logger in
-            await Self.acceptConnections(on: serverChannel, childChannel: childChannel, logger: logger)
+            await Self.acceptConnections(on: serverChannel, childChannel: childChannel, accepted: accepted, logger: logger)
         }
     }
+
+    /// Accepted connections wait for the accept loop without ever pausing the listener: a paused
+    /// listener reads again when the loop catches up, even after a stop turned `autoRead` off.
+    private static let neverPause = NIOAsyncSequenceProducerBackPressureStrategies.HighLowWatermark(lowWatermark: 4096, highWatermark: 65536)
 
     static func describe(_ address: SocketAddress) -> String {
         switch address {
