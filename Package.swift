@@ -47,6 +47,7 @@ let package = Package(
             dependencies: [
                 "PortcullisPlatform",
                 "CSystemd",
+                "CPosixSpawn",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
@@ -99,6 +100,7 @@ let package = Package(
             pkgConfig: "libsystemd",
             providers: [.apt(["libsystemd-dev"])]
         ),
+        .target(name: "CPosixSpawn", cSettings: [.define("_GNU_SOURCE")]),
         .plugin(name: "BuildInfoPlugin", capability: .buildTool()),
         .target(
             name: "TestSupport",

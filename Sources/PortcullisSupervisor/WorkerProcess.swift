@@ -1,8 +1,10 @@
+import CPosixSpawn
 import Glibc
 
 /// Starts a worker by re-executing this binary with `posix_spawn` — never `fork()` of a
 /// threaded process — with its control socket at descriptor 3 and the listening sockets at
-/// 4, 5, … in the order given.
+/// 4, 5, … in the order given. Every other descriptor above standard error is closed in the
+/// worker, whatever the master inherited or opened without `O_CLOEXEC`.
 enum WorkerProcess {
     struct SpawnError: Error, CustomStringConvertible {
         let description: String
@@ -19,6 +21,7 @@ enum WorkerProcess {
         for (offset, fd) in listeners.enumerated() {
             posix_spawn_file_actions_adddup2(&actions, fd, 4 + Int32(offset))
         }
+        portcullis_spawn_closefrom(&actions, 4 + Int32(listeners.count))
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)

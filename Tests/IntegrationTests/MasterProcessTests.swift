@@ -191,6 +191,33 @@ import Testing
         }
     }
 
+    @Test func workersInheritOnlyTheirControlSocketAndListeners() async throws {
+        try await withTemporaryDirectory { directory in
+            let marker = directory.path + "/inherited-by-the-master"
+            FileManager.default.createFile(atPath: marker, contents: nil)
+            // The shell opens the marker without close-on-exec, as a careless parent would.
+            let serve = try ServeProcess(command: [
+                "/bin/sh", "-c", "exec \"$@\" 7<\"$MARKER\"", "sh", PortcullisBinary.path, "serve", "--listen", "127.0.0.1:0",
+            ], environment: serveEnvironment(directory, ["MARKER": marker]), in: directory.path)
+            _ = try await serve.waitForPort()
+            try await Self.waitFor(serve) { !Self.masterMessages($0, "ready").isEmpty }
+            let worker = try #require(Self.masterMessages(serve.records, "worker started").first?["worker_pid"] as? String)
+            #expect(Self.openFiles(of: String(serve.pid)).contains(marker))
+            let workerFiles = Self.openFiles(of: worker)
+            #expect(!workerFiles.isEmpty)
+            #expect(!workerFiles.contains(marker))
+            serve.signal(SIGTERM)
+            #expect(try await serve.waitForExit() == 0)
+        }
+    }
+
+    /// What each open descriptor of a process points at.
+    static func openFiles(of pid: String) -> [String] {
+        let directory = "/proc/\(pid)/fd"
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return entries.compactMap { try? FileManager.default.destinationOfSymbolicLink(atPath: directory + "/" + $0) }
+    }
+
     /// Each recycle closes a listener that other workers keep accepting on; connections the
     /// draining worker had accepted must still be answered.
     @Test func maxRequestsRecyclesWorkersWithoutAFailedRequest() async throws {

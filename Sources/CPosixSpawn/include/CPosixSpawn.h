@@ -1,0 +1,12 @@
+#ifndef PORTCULLIS_CPOSIXSPAWN_H
+#define PORTCULLIS_CPOSIXSPAWN_H
+
+#include <spawn.h>
+
+/// Adds a file action that closes every descriptor >= `from` in the child, so a worker
+/// inherits only what the master hands it on purpose. glibc declares
+/// posix_spawn_file_actions_addclosefrom_np only under _GNU_SOURCE, which Swift's Glibc
+/// module is not built with; this wrapper is compiled with it.
+int portcullis_spawn_closefrom(posix_spawn_file_actions_t *actions, int from);
+
+#endif

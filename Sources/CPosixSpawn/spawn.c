@@ -1,0 +1,5 @@
+#include "CPosixSpawn.h"
+
+int portcullis_spawn_closefrom(posix_spawn_file_actions_t *actions, int from) {
+    return posix_spawn_file_actions_addclosefrom_np(actions, from);
+}
