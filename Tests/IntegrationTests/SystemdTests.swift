@@ -3,7 +3,8 @@ import Foundation
 import TestSupport
 import Testing
 
-/// sd_notify and socket activation, with a test notification socket and `systemd-socket-activate`.
+/// sd_notify, socket activation and the journal, with a test notification socket,
+/// `systemd-socket-activate`, `systemd-cat` and the running journald.
 @Suite struct SystemdTests {
     @Test func theMasterSpeaksSdNotifyReadyWatchdogReloadingAndStopping() async throws {
         try await withTemporaryDirectory { directory in
@@ -49,6 +50,56 @@ import Testing
             #expect(!records.contains { $0["address"] as? String == "127.0.0.1:1" })
             serve.signal(SIGTERM)
             #expect(try await serve.waitForExit() == 0)
+        }
+    }
+
+    /// Under systemd, standard error is a journal stream named by `JOURNAL_STREAM`. systemd-cat
+    /// connects the stream as a unit would; the shell sets `JOURNAL_STREAM` as systemd does.
+    @Test func underTheJournalEveryLineIsAStructuredEntry() async throws {
+        guard FileManager.default.fileExists(atPath: "/run/systemd/journal/socket") else {
+            Issue.record("journald is not running; scripts/test starts it where systemd does not")
+            return
+        }
+        try await withTemporaryDirectory { directory in
+            let port = try freeLoopbackPort()
+            let requestID = "journal-\(UUID().uuidString)"
+            let command = [
+                "/usr/bin/systemd-cat", "-t", "portcullis-test", "/bin/sh", "-c",
+                "JOURNAL_STREAM=$(stat -L -c %d:%i /proc/$$/fd/2) exec \"$@\"", "sh",
+                PortcullisBinary.path, "serve", "--listen", "127.0.0.1:\(port)",
+            ]
+            let serve = try ServeProcess(command: command, environment: serveEnvironment(directory), in: directory.path)
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/healthz")
+            request.headers.add(name: "X-Request-ID", value: requestID)
+            var status: UInt?
+            for _ in 0..<100 where status == nil {
+                status = try? await HTTPClient.shared.execute(request, timeout: .seconds(5)).status.code
+                if status == nil { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            #expect(status == 200)
+            serve.signal(SIGTERM)
+            #expect(try await serve.waitForExit() == 0)
+
+            var entries: [[String: Any]] = []
+            for _ in 0..<50 where entries.isEmpty {
+                let outcome = try await PortcullisBinary.runCommand(
+                    ["/usr/bin/journalctl", "--no-pager", "-o", "json", "REQUEST_ID=\(requestID)"],
+                    environment: ["PATH": "/usr/bin:/bin"], in: directory.path)
+                entries = outcome.stdout.split(separator: "\n").compactMap {
+                    try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+                }
+                if entries.isEmpty { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            let access = try #require(entries.first)
+            #expect(entries.count == 1)
+            #expect(access["MESSAGE"] as? String == "request")
+            #expect(access["PRIORITY"] as? String == "6")
+            #expect(access["SYSLOG_IDENTIFIER"] as? String == "portcullis")
+            #expect(access["LOGGER"] as? String == "portcullis.access")
+            #expect(access["WORKER"] as? String == "0")
+            #expect(access["STATUS"] as? String == "200")
+            #expect(access["PATH"] as? String == "/healthz")
+            #expect(access["_TRANSPORT"] as? String == "journal", "sent with sd_journal_send, not written to the stream")
         }
     }
 }

@@ -18,8 +18,13 @@ public enum PortcullisBinary {
     }
 
     /// Runs `portcullis ARGS` to completion with exactly `environment`, in `directory`.
-    /// Output goes to files, so no pipe end can be held open by another test's server.
     public static func run(_ arguments: [String], environment: [String: String], in directory: String) async throws -> Outcome {
+        try await runCommand([path] + arguments, environment: environment, in: directory)
+    }
+
+    /// Runs any command to completion with exactly `environment`, in `directory`.
+    /// Output goes to files, so no pipe end can be held open by another test's server.
+    public static func runCommand(_ command: [String], environment: [String: String], in directory: String) async throws -> Outcome {
         let capture = try TemporaryDirectory()
         defer { capture.remove() }
         let outPath = capture.path + "/stdout"
@@ -30,7 +35,7 @@ public enum PortcullisBinary {
             close(out)
             close(err)
         }
-        let child = try ChildProcess([path] + arguments, environment: environment, directory: directory, stdout: out, stderr: err)
+        let child = try ChildProcess(command, environment: environment, directory: directory, stdout: out, stderr: err)
         let status = try await child.waitForExit()
         return Outcome(
             status: status,
