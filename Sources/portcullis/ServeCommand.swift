@@ -1,4 +1,3 @@
-import Foundation
 import ArgumentParser
 import Logging
 import PortcullisPlatform
@@ -30,7 +29,7 @@ struct ServeCommand: AsyncParsableCommand {
             report(loaded.errors)
             throw configurationErrorExit
         }
-        let loggers = LoggerFactory(config: loaded.config, journal: JournalStream.isJournal(environment: ProcessInfo.processInfo.environment))
+        let loggers = LoggerFactory.forThisProcess(config: loaded.config)
         loggers.bootstrapProcess()
         let logger = loggers.logger("portcullis")
         for warning in loaded.warnings {

@@ -1,4 +1,3 @@
-import Foundation
 import ArgumentParser
 import PortcullisApp
 import PortcullisPlatform
@@ -39,7 +38,7 @@ struct WorkerCommand: AsyncParsableCommand {
             throw configurationErrorExit
         }
         let config = loaded.config
-        let loggers = LoggerFactory(config: config, worker: index, journal: JournalStream.isJournal(environment: ProcessInfo.processInfo.environment))
+        let loggers = LoggerFactory.forThisProcess(config: config, worker: index)
         loggers.bootstrapProcess()
         let logger = loggers.logger("portcullis.worker")
         let listeners = try listenFDs.map { entry -> Listener in

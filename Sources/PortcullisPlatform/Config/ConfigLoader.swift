@@ -82,7 +82,7 @@ public enum ConfigLoader {
         for unknown in unknownKeys {
             problems.append(ConfigProblem(unknownSeverity, key: unknown.key, layer: unknown.layer, "unknown key (a typo?)"))
         }
-        problems += ProductionChecks.tlsProblems(settings)
+        problems += TLSFiles.problems(in: settings)
         if profile == .production {
             problems += ProductionChecks.run(settings, sourceFiles: sourceFiles)
         }

@@ -49,17 +49,6 @@ enum ProductionChecks {
         return problems
     }
 
-    /// TLS files are checked in every profile: a server cannot serve TLS with broken ones.
-    static func tlsProblems(_ settings: ResolvedSettings) -> [ConfigProblem] {
-        let certFile = settings[Settings.tlsCertFile]
-        let keyFile = settings[Settings.tlsKeyFile]
-        guard !certFile.isEmpty || !keyFile.isEmpty else { return [] }
-        return TLSFiles.check(certificatePath: certFile, keyPath: keyFile).map { failure in
-            let setting = failure.file == .certificate ? Settings.tlsCertFile : Settings.tlsKeyFile
-            return ConfigProblem(.error, key: setting.key, layer: settings.entry(setting)?.layer ?? .default, failure.message)
-        }
-    }
-
     /// Whether files can be created in the directory, or — when it does not exist yet — in
     /// its nearest existing parent. Probed by creating and removing a directory, because
     /// `access(2)` says yes to root even on a read-only or virtual file system.

@@ -9,6 +9,18 @@ enum TLSFiles {
         let message: String
     }
 
+    /// TLS files are checked in every profile: a server cannot serve TLS with broken ones.
+    static func problems(in settings: ResolvedSettings) -> [ConfigProblem] {
+        let certFile = settings[Settings.tlsCertFile]
+        let keyFile = settings[Settings.tlsKeyFile]
+        guard !certFile.isEmpty || !keyFile.isEmpty else { return [] }
+        return check(certificatePath: certFile, keyPath: keyFile).map { failure in
+            let setting = failure.file == .certificate ? Settings.tlsCertFile : Settings.tlsKeyFile
+            return ConfigProblem(.error, key: setting.key, layer: settings.entry(setting)?.layer ?? .default, failure.message)
+        }
+    }
+
+    /// Every way the pair fails: unreadable, not PEM, not matching each other, out of date.
     static func check(certificatePath: String, keyPath: String, now: Date = Date()) -> [Failure] {
         var failures: [Failure] = []
         guard !certificatePath.isEmpty else { return [Failure(file: .certificate, message: "is missing while tls.key_file is set")] }

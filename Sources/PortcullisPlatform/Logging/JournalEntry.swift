@@ -62,8 +62,8 @@ struct JournalEntry {
 /// Whether standard error is connected to the journal: `JOURNAL_STREAM` holds the device and
 /// inode of the stream systemd connected, which must be the one standard error is now, and
 /// journald must be listening (libsystemd drops entries silently when it is not).
-public enum JournalStream {
-    public static func isJournal(
+enum JournalStream {
+    static func isJournal(
         fd: Int32 = STDERR_FILENO,
         environment: [String: String],
         socketPath: String = "/run/systemd/journal/socket"

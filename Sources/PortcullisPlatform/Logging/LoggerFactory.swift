@@ -1,3 +1,4 @@
+import Foundation
 public import Logging
 
 /// Builds the process's loggers from the configuration, so every part logs the same way.
@@ -16,6 +17,12 @@ public struct LoggerFactory: Sendable {
         self.sink = sink
         self.redactor = LogRedactor(secrets: config.secrets)
         self.worker = worker
+    }
+
+    /// The loggers of a running `serve` or `worker` process: to the journal when systemd
+    /// connected standard error to it, else lines on standard error.
+    public static func forThisProcess(config: PortcullisConfig, worker: Int? = nil) -> LoggerFactory {
+        LoggerFactory(config: config, worker: worker, journal: JournalStream.isJournal(environment: ProcessInfo.processInfo.environment))
     }
 
     /// A logger for one part of the product, named like `portcullis.http`.
