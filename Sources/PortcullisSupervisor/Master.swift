@@ -32,12 +32,23 @@ public final class Master {
     private var exitCode: Int32?
     private let systemd = SystemdNotifier()
     private var lastWatchdog = ContinuousClock.now
+    private let prepare: @Sendable (PortcullisConfig) async throws -> Void
 
     /// - Parameters:
     ///   - request: how the configuration was loaded, to load it again on reload.
     ///   - workerArguments: the `--config`/`--profile` arguments each worker loads the configuration with.
-    public init(request: ConfigRequest, config: PortcullisConfig, workerArguments: [String], loggers: LoggerFactory) {
+    ///   - prepare: the once-only start-up work for a configuration, run before its first
+    ///     worker starts: at start (a failure ends the master with status 1) and on each
+    ///     reload (a failure refuses the reload).
+    public init(
+        request: ConfigRequest,
+        config: PortcullisConfig,
+        workerArguments: [String],
+        loggers: LoggerFactory,
+        prepare: @escaping @Sendable (PortcullisConfig) async throws -> Void
+    ) {
         self.request = request
+        self.prepare = prepare
         self.config = config
         self.executable = Self.currentExecutable()
         self.workerArguments = workerArguments
@@ -75,6 +86,13 @@ public final class Master {
             closeListeners()
             return 1
         }
+        do {
+            try await prepare(config)
+        } catch {
+            logger.critical("could not start", metadata: ["error": .string("\(error)")])
+            closeListeners()
+            return 1
+        }
         let signals = trapSignals()
         let ticker = Task { [queue] in
             while !Task.isCancelled {
@@ -87,21 +105,21 @@ public final class Master {
             for source in signals { source.cancel() }
         }
         logger.info("master started", metadata: ["workers": "\(config.server.workers)"])
-        perform(machine.start(now: .now))
+        await perform(machine.start(now: .now))
         for await event in events {
             let now = ContinuousClock.now
             switch event {
-            case .terminate: perform(machine.terminate(now: now))
-            case .quit: perform(machine.quit(now: now))
-            case .hangup: perform(machine.hangup())
-            case .addWorker: perform(machine.addWorker(now: now))
-            case .removeWorker: perform(machine.removeWorker())
-            case .ready(let id): perform(machine.workerReady(id: id, now: now))
+            case .terminate: await perform(machine.terminate(now: now))
+            case .quit: await perform(machine.quit(now: now))
+            case .hangup: await perform(machine.hangup())
+            case .addWorker: await perform(machine.addWorker(now: now))
+            case .removeWorker: await perform(machine.removeWorker())
+            case .ready(let id): await perform(machine.workerReady(id: id, now: now))
             case .heartbeat(let id): machine.heartbeat(id: id, now: now)
-            case .recycling(let id): perform(machine.recycling(id: id, now: now))
-            case .exited(let id, let status): perform(machine.workerExited(id: id, status: status, now: now))
+            case .recycling(let id): await perform(machine.recycling(id: id, now: now))
+            case .exited(let id, let status): await perform(machine.workerExited(id: id, status: status, now: now))
             case .tick:
-                perform(machine.tick(now: now))
+                await perform(machine.tick(now: now))
                 if let interval = systemd.watchdogInterval, now - lastWatchdog >= interval {
                     systemd.watchdog()
                     lastWatchdog = now
@@ -114,7 +132,7 @@ public final class Master {
 
     // MARK: Verbs
 
-    private func perform(_ actions: [SupervisorStateMachine.Action]) {
+    private func perform(_ actions: [SupervisorStateMachine.Action]) async {
         for action in actions {
             switch action {
             case .spawn(let id, let index, let generation):
@@ -122,7 +140,7 @@ public final class Master {
             case .signal(let pid, let signal):
                 kill(pid, Self.number(of: signal))
             case .loadConfiguration:
-                reload()
+                await reload()
             case .closeListeners:
                 closeListeners()
             case .log(let line):
@@ -166,21 +184,28 @@ public final class Master {
         }
     }
 
-    private func reload() {
+    private func reload() async {
         logger.info("reloading the configuration")
         let loaded = ConfigLoader.load(request)
         guard loaded.errors.isEmpty else {
             for problem in loaded.errors {
                 logger.error("reload refused", metadata: ["key": .string(problem.key), "layer": .string(problem.layer.rawValue), "problem": .string(problem.message)])
             }
-            perform(machine.reloadRefused())
+            await perform(machine.reloadRefused())
+            return
+        }
+        do {
+            try await prepare(loaded.config)
+        } catch {
+            logger.error("reload refused", metadata: ["error": .string("\(error)")])
+            await perform(machine.reloadRefused())
             return
         }
         if loaded.config.server.listen != config.server.listen {
             logger.warning("server.listen changes take effect on restart, not on reload")
         }
         config = loaded.config
-        perform(machine.reloadLoaded(workers: loaded.config.server.workers, now: .now))
+        await perform(machine.reloadLoaded(workers: loaded.config.server.workers, now: .now))
     }
 
     private func closeListeners() {

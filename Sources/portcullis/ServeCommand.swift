@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import PortcullisApp
 import PortcullisPlatform
 import PortcullisSupervisor
 
@@ -48,7 +49,12 @@ struct ServeCommand: AsyncParsableCommand {
         if let profile = options.profile { workerArguments += ["--profile", profile] }
         if let workers { workerArguments += ["--workers", "\(workers)"] }
         for address in listen { workerArguments += ["--listen", address] }
-        let master = Master(request: options.request(workers: workers, listen: listen), config: loaded.config, workerArguments: workerArguments, loggers: loggers)
+        let lifecycleLogger = loggers.logger("portcullis.lifecycle")
+        let master = Master(
+            request: options.request(workers: workers, listen: listen), config: loaded.config, workerArguments: workerArguments, loggers: loggers
+        ) { config in
+            try await AppFactory.makeApplication(config: config, loggers: loggers).lifecycle.runStartup(logger: lifecycleLogger)
+        }
         let status = await master.run()
         guard status == 0 else { throw ExitCode(status) }
         logger.info("stopped")

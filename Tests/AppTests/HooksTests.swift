@@ -1,3 +1,4 @@
+import Foundation
 import TestSupport
 import HTTPTypes
 import Hummingbird
@@ -90,5 +91,30 @@ import Testing
         #expect(failed.all.isEmpty)
         #expect(Array(trail.all.suffix(4)) == ["before a", "before b", "after 1", "after 2"])
     }
-}
 
+    @Test func startupHooksRunInOrderAndTheFirstFailureStopsThemByName() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let config = try PortcullisConfig.testing(stateDir: directory.path + "/state")
+        let loggers = LoggerFactory(config: config, sink: LogCapture())
+        let trail = Trail()
+        let app = AppFactory.makeApplication(config: config, loggers: loggers) { builder in
+            builder.atStartup("first") { trail.add("first") }
+            builder.atStartup("migrate") {
+                trail.add("migrate")
+                throw StartupFailed()
+            }
+            builder.atStartup("never") { trail.add("never") }
+            builder.beforeServing("per worker") { trail.add("per worker") }
+        }
+        do {
+            try await app.lifecycle.runStartup(logger: loggers.logger("test"))
+            Issue.record("a failing start-up hook must throw")
+        } catch {
+            #expect(error.hook == "migrate")
+            #expect(error.description.hasPrefix("start-up hook \"migrate\" failed"))
+        }
+        #expect(trail.all == ["first", "migrate"])
+        #expect(FileManager.default.fileExists(atPath: directory.path + "/state"), "the product's own start-up hook ran first")
+    }
+}

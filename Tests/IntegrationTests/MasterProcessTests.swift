@@ -145,6 +145,28 @@ import Testing
         }
     }
 
+    @Test func hupWhoseStartupHookFailsKeepsServingTheOldConfiguration() async throws {
+        try await withTemporaryDirectory { directory in
+            let blocker = try directory.write("not-a-directory", "")
+            let file = try directory.write("portcullis.yaml", "cors:\n  origins: [\"https://old.example\"]\n")
+            var environment = serveEnvironment(directory)
+            environment["PORTCULLIS_SERVER_STATE_DIR"] = nil
+            let serve = try ServeProcess(["--config", file, "--listen", "127.0.0.1:0"], environment: environment, in: directory.path)
+            let port = try await serve.waitForPort()
+            try await Self.waitFor(serve) { !Self.masterMessages($0, "ready").isEmpty }
+            try directory.write("portcullis.yaml", "server:\n  state_dir: \(blocker)/state\ncors:\n  origins: [\"https://new.example\"]\n")
+            serve.signal(SIGHUP)
+            try await Self.waitFor(serve) { !Self.masterMessages($0, "reload refused").isEmpty }
+            let refused = Self.masterMessages(serve.records, "reload refused")
+            #expect((refused.first?["error"] as? String)?.contains("start-up hook \"state directory\" failed") == true)
+            let response = try await Self.get(port, headers: [("Origin", "https://old.example")])
+            #expect(response.headers.first(name: "Access-Control-Allow-Origin") == "https://old.example")
+            #expect(Self.masterMessages(serve.records, "worker started").count == 1)
+            serve.signal(SIGTERM)
+            #expect(try await serve.waitForExit() == 0)
+        }
+    }
+
     @Test func hupWithAChangedConfigurationStartsANewGenerationWithoutAFailedRequest() async throws {
         try await withTemporaryDirectory { directory in
             let file = try directory.write("portcullis.yaml", "cors:\n  origins: [\"https://old.example\"]\n")

@@ -24,7 +24,7 @@ import Testing
             }
             #expect(response.headers.first(name: "Server") == nil)
             #expect(response.headers.first(name: "Date") != nil)
-            #expect(FileManager.default.fileExists(atPath: directory.path + "/state"), "the before-serving hook creates the state directory")
+            #expect(FileManager.default.fileExists(atPath: directory.path + "/state"), "the start-up hook creates the state directory")
 
             serve.signal(SIGTERM)
             #expect(try await serve.waitForExit() == 0)
@@ -67,6 +67,20 @@ import Testing
             #expect(response.headers.first(name: "Content-Encoding") == coding, "\(accept)")
             #expect(response.headers.first(name: "Vary") == "Accept-Encoding")
             #expect(String(buffer: try await response.body.collect(upTo: 1024)) == #"{"status":"ok"}"#)
+        }
+    }
+
+    @Test func aFailingStartupHookEndsTheMasterBeforeAnyWorkerStarts() async throws {
+        try await withTemporaryDirectory { directory in
+            let blocker = try directory.write("not-a-directory", "")
+            let serve = try ServeProcess(["--listen", "127.0.0.1:0"], environment: serveEnvironment(directory, [
+                "PORTCULLIS_SERVER_STATE_DIR": blocker + "/state",
+            ]), in: directory.path)
+            #expect(try await serve.waitForExit() == 1)
+            let critical = serve.records.filter { $0["level"] as? String == "critical" }
+            #expect(critical.count == 1)
+            #expect((critical.first?["error"] as? String)?.contains("start-up hook \"state directory\" failed") == true)
+            #expect(!serve.records.contains { $0["msg"] as? String == "worker started" })
         }
     }
 

@@ -13,7 +13,7 @@ public enum AppFactory {
     ) -> PortcullisApplication {
         var builder = ApplicationBuilder(config: config, loggers: loggers)
         let stateDir = config.server.stateDir
-        builder.beforeServing("state directory") {
+        builder.atStartup("state directory") {
             try FileManager.default.createDirectory(
                 atPath: stateDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
         }

@@ -9,6 +9,7 @@ public struct ApplicationBuilder {
     private var blueprints: [Blueprint] = []
     private var beforeRequest: [BeforeRequestHook] = []
     private var afterRequest: [AfterRequestHook] = []
+    private var startup: [LifecycleHook] = []
     private var beforeServing: [LifecycleHook] = []
     private var afterServing: [LifecycleHook] = []
     /// What `/readyz` reports; blueprints that serve it take it from here.
@@ -24,9 +25,17 @@ public struct ApplicationBuilder {
     public mutating func beforeRequest(_ hook: @escaping BeforeRequestHook) { beforeRequest.append(hook) }
     /// Adds a hook that runs after every route of every blueprint.
     public mutating func afterRequest(_ hook: @escaping AfterRequestHook) { afterRequest.append(hook) }
+    /// Adds work that must happen once before any worker serves a configuration — creating the
+    /// state directory, migrating the database. `serve` runs it in the master at start and
+    /// again before a reload's new generation; a failure stops the start or refuses the reload.
+    public mutating func atStartup(_ name: String, _ run: @escaping @Sendable () async throws -> Void) {
+        startup.append(LifecycleHook(name: name, run: run))
+    }
+    /// Adds work each serving process does before it serves (opening its own connections).
     public mutating func beforeServing(_ name: String, _ run: @escaping @Sendable () async throws -> Void) {
         beforeServing.append(LifecycleHook(name: name, run: run))
     }
+    /// Adds work each serving process does after it stopped serving, also after a failed start.
     public mutating func afterServing(_ name: String, _ run: @escaping @Sendable () async throws -> Void) {
         afterServing.append(LifecycleHook(name: name, run: run))
     }
@@ -57,7 +66,7 @@ public struct ApplicationBuilder {
         return PortcullisApplication(
             config: config,
             responder: router.buildResponder(),
-            lifecycle: LifecycleHooks(beforeServing: beforeServing, afterServing: afterServing),
+            lifecycle: LifecycleHooks(startup: startup, beforeServing: beforeServing, afterServing: afterServing),
             readiness: readiness,
             loggers: loggers,
             logger: loggers.logger("portcullis.app")

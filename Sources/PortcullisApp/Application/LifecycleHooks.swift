@@ -11,10 +11,32 @@ public struct LifecycleHook: Sendable {
     }
 }
 
-/// The app's before-serving and after-serving hooks, run in registration order around serving.
+/// A start-up hook that failed, by name.
+public struct StartupHookError: Error, CustomStringConvertible {
+    public let hook: String
+    public let underlying: any Error
+    public var description: String { "start-up hook \"\(hook)\" failed: \(underlying)" }
+}
+
+/// The app's lifecycle hooks, each list run in registration order: start-up hooks once per
+/// configuration, in the master before any worker of it starts; before-serving and
+/// after-serving hooks in every serving process, around serving.
 public struct LifecycleHooks: Sendable {
+    public let startup: [LifecycleHook]
     public let beforeServing: [LifecycleHook]
     public let afterServing: [LifecycleHook]
+
+    /// Runs the start-up hooks in order; the first failure stops them and is thrown, named.
+    public func runStartup(logger: Logger) async throws(StartupHookError) {
+        for hook in startup {
+            logger.info("start-up hook", metadata: ["hook": .string(hook.name)])
+            do {
+                try await hook.run()
+            } catch {
+                throw StartupHookError(hook: hook.name, underlying: error)
+            }
+        }
+    }
 
     /// Runs the before-serving hooks in order, then `serve`, then every after-serving hook in
     /// order — also when a before-serving hook or `serve` failed, so what was opened is closed.
