@@ -106,6 +106,27 @@ import Testing
         }
     }
 
+    /// A stopped process is the simplest hung worker: alive, silent, serving nothing.
+    @Test func aWorkerThatMissesItsHeartbeatIsKilledAndReplaced() async throws {
+        try await withTemporaryDirectory { directory in
+            let serve = try ServeProcess(["--listen", "127.0.0.1:0", "--workers", "1"], environment: serveEnvironment(directory, [
+                "PORTCULLIS_SERVER_WORKER_TIMEOUT": "1",
+            ]), in: directory.path)
+            let port = try await serve.waitForPort()
+            try await Self.waitFor(serve) { !Self.masterMessages($0, "ready").isEmpty }
+            let hung = try #require(Self.masterMessages(serve.records, "worker started").first.flatMap { Int32($0["worker_pid"] as? String ?? "") })
+            kill(hung, SIGSTOP)
+            try await Self.waitFor(serve) { records in
+                Self.masterMessages(records, "worker missed its heartbeat; killing it").contains { $0["worker_pid"] as? String == "\(hung)" }
+                    && Self.masterMessages(records, "worker serving").count == 2
+            }
+            #expect(kill(hung, 0) != 0, "the hung worker is gone")
+            #expect(try await Self.get(port).status == .ok)
+            serve.signal(SIGTERM)
+            #expect(try await serve.waitForExit() == 0)
+        }
+    }
+
     @Test func termWhileARequestIsInFlightLetsItCompleteThenExitsZero() async throws {
         try await withTemporaryDirectory { directory in
             let serve = try ServeProcess(["--listen", "127.0.0.1:0"], environment: serveEnvironment(directory), in: directory.path)
