@@ -3,6 +3,7 @@ import Logging
 import PortcullisApp
 import PortcullisPlatform
 import PortcullisSupervisor
+import Synchronization
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -49,13 +50,19 @@ struct ServeCommand: AsyncParsableCommand {
         if let profile = options.profile { workerArguments += ["--profile", profile] }
         if let workers { workerArguments += ["--workers", "\(workers)"] }
         for address in listen { workerArguments += ["--listen", address] }
+        // The master's own lifecycle hooks: start-up per configuration, shutdown once at the end,
+        // from the application of the last configuration whose start-up succeeded.
         let lifecycleLogger = loggers.logger("portcullis.lifecycle")
+        let prepared = Mutex<PortcullisApplication?>(nil)
         let master = Master(
             request: options.request(workers: workers, listen: listen), config: loaded.config, workerArguments: workerArguments, loggers: loggers
         ) { config in
-            try await AppFactory.makeApplication(config: config, loggers: loggers).lifecycle.runStartup(logger: lifecycleLogger)
+            let app = AppFactory.makeApplication(config: config, loggers: loggers)
+            try await app.lifecycle.runStartup(logger: lifecycleLogger)
+            prepared.withLock { $0 = app }
         }
         let status = await master.run()
+        if let app = prepared.withLock({ $0 }) { await app.lifecycle.runShutdown(logger: lifecycleLogger) }
         guard status == 0 else { throw ExitCode(status) }
         logger.info("stopped")
     }

@@ -117,4 +117,22 @@ import Testing
         #expect(trail.all == ["first", "migrate"])
         #expect(FileManager.default.fileExists(atPath: directory.path + "/state"), "the product's own start-up hook ran first")
     }
+
+    @Test func shutdownHooksAllRunInOrderAndAFailureIsLoggedNotFatal() async throws {
+        let config = try PortcullisConfig.testing(stateDir: "/tmp/portcullis-hooks-test", overrides: ["log.format": "json"])
+        let capture = LogCapture()
+        let loggers = LoggerFactory(config: config, sink: capture)
+        let trail = Trail()
+        let app = AppFactory.makeApplication(config: config, loggers: loggers) { builder in
+            builder.atShutdown("flush") { trail.add("flush") }
+            builder.atShutdown("unlock") {
+                trail.add("unlock")
+                throw StartupFailed()
+            }
+            builder.atShutdown("say goodbye") { trail.add("say goodbye") }
+        }
+        await app.lifecycle.runShutdown(logger: loggers.logger("test"))
+        #expect(trail.all == ["flush", "unlock", "say goodbye"])
+        #expect(capture.records.contains { $0["msg"] as? String == "shutdown hook failed" && $0["hook"] as? String == "unlock" })
+    }
 }

@@ -10,6 +10,7 @@ public struct ApplicationBuilder {
     private var beforeRequest: [BeforeRequestHook] = []
     private var afterRequest: [AfterRequestHook] = []
     private var startup: [LifecycleHook] = []
+    private var shutdown: [LifecycleHook] = []
     private var beforeServing: [LifecycleHook] = []
     private var afterServing: [LifecycleHook] = []
     /// What `/readyz` reports; blueprints that serve it take it from here.
@@ -30,6 +31,11 @@ public struct ApplicationBuilder {
     /// again before a reload's new generation; a failure stops the start or refuses the reload.
     public mutating func atStartup(_ name: String, _ run: @escaping @Sendable () async throws -> Void) {
         startup.append(LifecycleHook(name: name, run: run))
+    }
+    /// Adds work that must happen once after the last worker stopped (releasing what a
+    /// start-up hook took). `serve` runs it in the master when it stops; failures are logged.
+    public mutating func atShutdown(_ name: String, _ run: @escaping @Sendable () async throws -> Void) {
+        shutdown.append(LifecycleHook(name: name, run: run))
     }
     /// Adds work each serving process does before it serves (opening its own connections).
     public mutating func beforeServing(_ name: String, _ run: @escaping @Sendable () async throws -> Void) {
@@ -66,7 +72,7 @@ public struct ApplicationBuilder {
         return PortcullisApplication(
             config: config,
             responder: router.buildResponder(),
-            lifecycle: LifecycleHooks(startup: startup, beforeServing: beforeServing, afterServing: afterServing),
+            lifecycle: LifecycleHooks(startup: startup, shutdown: shutdown, beforeServing: beforeServing, afterServing: afterServing),
             readiness: readiness,
             loggers: loggers,
             logger: loggers.logger("portcullis.app")

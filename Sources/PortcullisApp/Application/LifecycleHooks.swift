@@ -19,10 +19,12 @@ public struct StartupHookError: Error, CustomStringConvertible {
 }
 
 /// The app's lifecycle hooks, each list run in registration order: start-up hooks once per
-/// configuration, in the master before any worker of it starts; before-serving and
-/// after-serving hooks in every serving process, around serving.
+/// configuration, in the master before any worker of it starts; shutdown hooks once, in the
+/// master after the last worker stopped; before-serving and after-serving hooks in every
+/// serving process, around serving.
 public struct LifecycleHooks: Sendable {
     public let startup: [LifecycleHook]
+    public let shutdown: [LifecycleHook]
     public let beforeServing: [LifecycleHook]
     public let afterServing: [LifecycleHook]
 
@@ -36,6 +38,11 @@ public struct LifecycleHooks: Sendable {
                 throw StartupHookError(hook: hook.name, underlying: error)
             }
         }
+    }
+
+    /// Runs every shutdown hook in order; a failure is logged and does not stop the others.
+    public func runShutdown(logger: Logger) async {
+        await runAll(shutdown, logger: logger, failure: "shutdown hook failed")
     }
 
     /// Runs the before-serving hooks in order, then `serve`, then every after-serving hook in
@@ -52,14 +59,18 @@ public struct LifecycleHooks: Sendable {
         } catch {
             outcome = .failure(error)
         }
-        for hook in afterServing {
+        await runAll(afterServing, logger: logger, failure: "after-serving hook failed")
+        return try outcome.get()
+    }
+
+    private func runAll(_ hooks: [LifecycleHook], logger: Logger, failure: Logger.Message) async {
+        for hook in hooks {
             do {
-                logger.debug("after serving", metadata: ["hook": .string(hook.name)])
+                logger.debug("running hook", metadata: ["hook": .string(hook.name)])
                 try await hook.run()
             } catch {
-                logger.error("after-serving hook failed", metadata: ["hook": .string(hook.name), "error": .string("\(error)")])
+                logger.error(failure, metadata: ["hook": .string(hook.name), "error": .string("\(error)")])
             }
         }
-        return try outcome.get()
     }
 }
