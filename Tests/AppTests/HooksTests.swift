@@ -99,22 +99,17 @@ import Testing
         let loggers = LoggerFactory(config: config, sink: LogCapture())
         let trail = Trail()
         let app = AppFactory.makeApplication(config: config, loggers: loggers) { builder in
-            builder.atStartup("first") { trail.add("first") }
-            builder.atStartup("migrate") {
-                trail.add("migrate")
-                throw StartupFailed()
-            }
-            builder.atStartup("never") { trail.add("never") }
+            Self.addThreeHooksFailingInTheMiddle(trail) { builder.atStartup($0, $1) }
             builder.beforeServing("per worker") { trail.add("per worker") }
         }
         do {
             try await app.lifecycle.runStartup(logger: loggers.logger("test"))
             Issue.record("a failing start-up hook must throw")
         } catch {
-            #expect(error.hook == "migrate")
-            #expect(error.description.hasPrefix("start-up hook \"migrate\" failed"))
+            #expect(error.hook == "b")
+            #expect(error.description.hasPrefix("start-up hook \"b\" failed"))
         }
-        #expect(trail.all == ["first", "migrate"])
+        #expect(trail.all == ["a", "b"])
         #expect(FileManager.default.fileExists(atPath: directory.path + "/state"), "the product's own start-up hook ran first")
     }
 
@@ -124,15 +119,20 @@ import Testing
         let loggers = LoggerFactory(config: config, sink: capture)
         let trail = Trail()
         let app = AppFactory.makeApplication(config: config, loggers: loggers) { builder in
-            builder.atShutdown("flush") { trail.add("flush") }
-            builder.atShutdown("unlock") {
-                trail.add("unlock")
-                throw StartupFailed()
-            }
-            builder.atShutdown("say goodbye") { trail.add("say goodbye") }
+            Self.addThreeHooksFailingInTheMiddle(trail) { builder.atShutdown($0, $1) }
         }
         await app.lifecycle.runShutdown(logger: loggers.logger("test"))
-        #expect(trail.all == ["flush", "unlock", "say goodbye"])
-        #expect(capture.records.contains { $0["msg"] as? String == "shutdown hook failed" && $0["hook"] as? String == "unlock" })
+        #expect(trail.all == ["a", "b", "c"])
+        #expect(capture.records.contains { $0["msg"] as? String == "shutdown hook failed" && $0["hook"] as? String == "b" })
+    }
+
+    /// Registers hooks "a", "b" and "c" with `add`; each notes its name in `trail`, and "b" throws.
+    static func addThreeHooksFailingInTheMiddle(_ trail: Trail, _ add: (String, @escaping @Sendable () async throws -> Void) -> Void) {
+        for name in ["a", "b", "c"] {
+            add(name) {
+                trail.add(name)
+                if name == "b" { throw StartupFailed() }
+            }
+        }
     }
 }
