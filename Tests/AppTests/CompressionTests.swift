@@ -29,6 +29,11 @@ import Testing
             response.headers[.cacheControl] = "no-transform"
             return response
         }
+        blueprint.get("secret") { _, _ in
+            var response = Self.response(Self.page, type: "application/json")
+            response.headers[.cacheControl] = "no-transform"
+            return response
+        }
         blueprint.get("stream") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain"], body: ResponseBody { writer in
                 for part in Self.noisy { try await writer.write(ByteBuffer(string: part)) }
@@ -109,6 +114,16 @@ import Testing
             try await client.execute(uri: "/healthz", method: .get, headers: [.acceptEncoding: "gzip"]) { response in
                 #expect(response.headers[.vary] == "Accept-Encoding")
                 #expect(json(response.body)["status"] as? String == "ok")
+            }
+        }
+    }
+
+    @Test func aJSONRouteCanOptOutWithNoTransformAndStillGetsNoStore() async throws {
+        try await withTestApp(customize: Self.routes) { client, _, _ in
+            try await client.execute(uri: "/secret", method: .get, headers: [.acceptEncoding: "gzip"]) { response in
+                #expect(response.headers[.contentEncoding] == nil)
+                #expect(response.headers[.cacheControl] == "no-store, no-transform")
+                #expect(String(buffer: response.body) == Self.page)
             }
         }
     }

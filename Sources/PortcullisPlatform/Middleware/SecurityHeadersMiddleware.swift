@@ -30,8 +30,9 @@ public struct SecurityHeadersMiddleware: RouterMiddleware {
         headers[.crossOriginResourcePolicy] = "same-origin"
         headers[.permissionsPolicy] = Self.permissionsPolicy
         headers[.xXSSProtection] = "0"
-        if headers[.contentType]?.hasPrefix("application/json") == true {
-            headers[.cacheControl] = "no-store"
+        if headers[.contentType]?.hasPrefix("application/json") == true, headers[.cacheControl]?.lowercased().contains("no-store") != true {
+            // A route's own directives (no-transform, say) stay; no-store joins them.
+            headers[.cacheControl] = headers[.cacheControl].map { "no-store, " + $0 } ?? "no-store"
         }
         if context.origin.scheme == "https" {
             headers[.strictTransportSecurity] = Self.hsts

@@ -229,8 +229,9 @@ public final class HTTPServer: Service {
         }
     }
 
-    /// Accepted connections wait for the accept loop without ever pausing the listener: a paused
-    /// listener reads again when the loop catches up, even after a stop turned `autoRead` off.
+    /// Accepted connections wait for the accept loop without pausing the listener (the marks are
+    /// far above the 1024 backlog): a paused listener reads again when the loop catches up,
+    /// even after a stop turned `autoRead` off.
     private static let neverPause = NIOAsyncSequenceProducerBackPressureStrategies.HighLowWatermark(lowWatermark: 4096, highWatermark: 65536)
 
     static func describe(_ address: SocketAddress) -> String {
