@@ -22,6 +22,13 @@ import Testing
         }
     }
 
+    /// Waits until the master says every worker serves; returns the port it listens on.
+    static func waitUntilReady(_ serve: ServeProcess) async throws -> Int {
+        let port = try await serve.waitForPort()
+        try await waitFor(serve) { !masterMessages($0, "ready").isEmpty }
+        return port
+    }
+
     static func masterMessages(_ records: [[String: Any]], _ message: String) -> [[String: Any]] {
         records.filter { $0["logger"] as? String == "portcullis.master" && $0["msg"] as? String == message }
     }
@@ -58,8 +65,7 @@ import Testing
     @Test func theWorkerCountEqualsTheDistinctWorkerPIDsSeenServing() async throws {
         try await withTemporaryDirectory { directory in
             let serve = try ServeProcess(["--listen", "127.0.0.1:0", "--workers", "3"], environment: serveEnvironment(directory), in: directory.path)
-            let port = try await serve.waitForPort()
-            try await Self.waitFor(serve) { !Self.masterMessages($0, "ready").isEmpty }
+            let port = try await Self.waitUntilReady(serve)
             let started = Set(Self.masterMessages(serve.records, "worker started").compactMap { Int($0["worker_pid"] as? String ?? "") })
             #expect(started.count == 3)
             var failures = 0
@@ -76,8 +82,7 @@ import Testing
     @Test func aKilledWorkerIsReplacedWhileTheServiceContinues() async throws {
         try await withTemporaryDirectory { directory in
             let serve = try ServeProcess(["--listen", "127.0.0.1:0", "--workers", "2"], environment: serveEnvironment(directory), in: directory.path)
-            let port = try await serve.waitForPort()
-            try await Self.waitFor(serve) { !Self.masterMessages($0, "ready").isEmpty }
+            let port = try await Self.waitUntilReady(serve)
             let victim = try #require(Self.masterMessages(serve.records, "worker started").first.flatMap { Int32($0["worker_pid"] as? String ?? "") })
             let stop = Atomic<Bool>(false)
             let counts = Mutex((ok: 0, failed: 0))
@@ -112,8 +117,7 @@ import Testing
             let serve = try ServeProcess(["--listen", "127.0.0.1:0", "--workers", "1"], environment: serveEnvironment(directory, [
                 "PORTCULLIS_SERVER_WORKER_TIMEOUT": "1",
             ]), in: directory.path)
-            let port = try await serve.waitForPort()
-            try await Self.waitFor(serve) { !Self.masterMessages($0, "ready").isEmpty }
+            let port = try await Self.waitUntilReady(serve)
             let hung = try #require(Self.masterMessages(serve.records, "worker started").first.flatMap { Int32($0["worker_pid"] as? String ?? "") })
             kill(hung, SIGSTOP)
             try await Self.waitFor(serve) { records in
@@ -130,8 +134,7 @@ import Testing
     @Test func termWhileARequestIsInFlightLetsItCompleteThenExitsZero() async throws {
         try await withTemporaryDirectory { directory in
             let serve = try ServeProcess(["--listen", "127.0.0.1:0"], environment: serveEnvironment(directory), in: directory.path)
-            let port = try await serve.waitForPort()
-            try await Self.waitFor(serve) { !Self.masterMessages($0, "ready").isEmpty }
+            let port = try await Self.waitUntilReady(serve)
             let connection = try RawConnection(port: port)
             // The head and half the body now; the rest only after TERM.
             try connection.send("POST /healthz HTTP/1.1\r\nHost: localhost\r\nContent-Length: 10\r\n\r\n01234")
@@ -150,8 +153,7 @@ import Testing
         try await withTemporaryDirectory { directory in
             let file = try directory.write("portcullis.yaml", "cors:\n  origins: [\"https://old.example\"]\n")
             let serve = try ServeProcess(["--config", file, "--listen", "127.0.0.1:0", "--workers", "2"], environment: serveEnvironment(directory), in: directory.path)
-            let port = try await serve.waitForPort()
-            try await Self.waitFor(serve) { !Self.masterMessages($0, "ready").isEmpty }
+            let port = try await Self.waitUntilReady(serve)
             try directory.write("portcullis.yaml", "server:\n  graceful_timeout: soon\n")
             serve.signal(SIGHUP)
             try await Self.waitFor(serve) { !Self.masterMessages($0, "reload refused").isEmpty }
@@ -173,8 +175,7 @@ import Testing
             var environment = serveEnvironment(directory)
             environment["PORTCULLIS_SERVER_STATE_DIR"] = nil
             let serve = try ServeProcess(["--config", file, "--listen", "127.0.0.1:0"], environment: environment, in: directory.path)
-            let port = try await serve.waitForPort()
-            try await Self.waitFor(serve) { !Self.masterMessages($0, "ready").isEmpty }
+            let port = try await Self.waitUntilReady(serve)
             try directory.write("portcullis.yaml", "server:\n  state_dir: \(blocker)/state\ncors:\n  origins: [\"https://new.example\"]\n")
             serve.signal(SIGHUP)
             try await Self.waitFor(serve) { !Self.masterMessages($0, "reload refused").isEmpty }
@@ -192,8 +193,7 @@ import Testing
         try await withTemporaryDirectory { directory in
             let file = try directory.write("portcullis.yaml", "cors:\n  origins: [\"https://old.example\"]\n")
             let serve = try ServeProcess(["--config", file, "--listen", "127.0.0.1:0", "--workers", "2"], environment: serveEnvironment(directory), in: directory.path)
-            let port = try await serve.waitForPort()
-            try await Self.waitFor(serve) { !Self.masterMessages($0, "ready").isEmpty }
+            let port = try await Self.waitUntilReady(serve)
             try directory.write("portcullis.yaml", "cors:\n  origins: [\"https://new.example\"]\n")
             let stop = Atomic<Bool>(false)
             async let failures: Int = {
@@ -222,8 +222,7 @@ import Testing
     @Test func ttinAndTtouAddAndRemoveOneWorker() async throws {
         try await withTemporaryDirectory { directory in
             let serve = try ServeProcess(["--listen", "127.0.0.1:0", "--workers", "1"], environment: serveEnvironment(directory), in: directory.path)
-            _ = try await serve.waitForPort()
-            try await Self.waitFor(serve) { !Self.masterMessages($0, "ready").isEmpty }
+            _ = try await Self.waitUntilReady(serve)
             serve.signal(SIGTTIN)
             try await Self.waitFor(serve) { Self.masterMessages($0, "worker serving").count == 2 }
             serve.signal(SIGTTOU)
@@ -242,8 +241,7 @@ import Testing
             let serve = try ServeProcess(command: [
                 "/bin/sh", "-c", "exec \"$@\" 7<\"$MARKER\"", "sh", PortcullisBinary.path, "serve", "--listen", "127.0.0.1:0",
             ], environment: serveEnvironment(directory, ["MARKER": marker]), in: directory.path)
-            _ = try await serve.waitForPort()
-            try await Self.waitFor(serve) { !Self.masterMessages($0, "ready").isEmpty }
+            _ = try await Self.waitUntilReady(serve)
             let worker = try #require(Self.masterMessages(serve.records, "worker started").first?["worker_pid"] as? String)
             #expect(Self.openFiles(of: String(serve.pid)).contains(marker))
             let workerFiles = Self.openFiles(of: worker)
@@ -268,8 +266,7 @@ import Testing
             let serve = try ServeProcess(["--listen", "127.0.0.1:0", "--workers", "2"], environment: serveEnvironment(directory, [
                 "PORTCULLIS_SERVER_MAX_REQUESTS": "10",
             ]), in: directory.path)
-            let port = try await serve.waitForPort()
-            try await Self.waitFor(serve) { !Self.masterMessages($0, "ready").isEmpty }
+            let port = try await Self.waitUntilReady(serve)
             #expect(await Self.load(port, count: 400, parallel: 4) == 0)
             try await Self.waitFor(serve) { Self.masterMessages($0, "worker recycling after max_requests").count >= 20 }
             #expect(Self.masterMessages(serve.records, "worker died").isEmpty)
