@@ -11,8 +11,8 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Run the server in the foreground: a master and its worker processes, logging to standard error.",
         discussion: """
             Signals to the master: TERM or INT stop gracefully, QUIT stops at once, HUP reloads the \
-            configuration (refused, and the workers keep serving, when it is invalid), TTIN and TTOU add \
-            or remove one worker. Exits 78 when the configuration is invalid.
+            configuration (refused, and the workers keep serving, when it is invalid or its start-up \
+            work fails), TTIN and TTOU add or remove one worker. Exits 78 when the configuration is invalid.
             """
     )
 
