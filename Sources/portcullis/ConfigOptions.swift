@@ -25,3 +25,15 @@ func report(_ problems: [ConfigProblem]) {
 func printToStandardError(_ line: String) {
     StandardErrorSink().write(line: line + "\n")
 }
+
+/// The validated configuration, or every problem on standard error and exit 78; for the
+/// commands that need a configuration but start no server (`migrate`, `user add`).
+func loadConfigOrExit(_ options: ConfigOptions) throws -> PortcullisConfig {
+    let loaded = ConfigLoader.load(options.request())
+    guard loaded.errors.isEmpty else {
+        printToStandardError("portcullis: the configuration is invalid:")
+        report(loaded.errors)
+        throw configurationErrorExit
+    }
+    return loaded.config
+}

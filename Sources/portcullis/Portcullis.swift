@@ -13,6 +13,9 @@ struct Portcullis: AsyncParsableCommand {
             Configuration layers, later wins: built-in defaults < config file < .env (development) \
             < PORTCULLIS_* environment < flags.
             """,
-        subcommands: [ServeCommand.self, CheckConfigCommand.self, ConfigCommand.self, VersionCommand.self, WorkerCommand.self]
+        subcommands: [
+            ServeCommand.self, CheckConfigCommand.self, ConfigCommand.self, MigrateCommand.self, UserCommand.self,
+            VersionCommand.self, WorkerCommand.self,
+        ]
     )
 }

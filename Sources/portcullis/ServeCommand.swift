@@ -57,7 +57,7 @@ struct ServeCommand: AsyncParsableCommand {
         let master = Master(
             request: options.request(workers: workers, listen: listen), config: loaded.config, workerArguments: workerArguments, loggers: loggers
         ) { config in
-            let app = AppFactory.makeApplication(config: config, loggers: loggers)
+            let app = try AppFactory.makeApplication(config: config, loggers: loggers)
             try await app.lifecycle.runStartup(logger: lifecycleLogger)
             prepared.withLock { $0 = app }
         }

@@ -50,7 +50,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let limit = config.server.maxRequests > 0
             ? RequestLimit(limit: config.server.maxRequests + Int.random(in: 0...config.server.maxRequestsJitter)) { control.recycle() }
             : nil
-        let app = AppFactory.makeApplication(config: config, loggers: loggers)
+        let app = try AppFactory.makeApplication(config: config, loggers: loggers)
         logger.info("worker starting", metadata: ["generation": "\(generation)"])
         do {
             try await ServingProcess.run(app: app, listeners: listeners, requestLimit: limit, companions: [control]) { _ in control.ready() }

@@ -30,7 +30,7 @@ import Testing
     @Test func passwordsTokensSecretsAndCredentialHeadersNeverReachTheLog() async throws {
         let jwtKey = "jwt-signing-key-that-must-stay-secret-0123456789"
         try await withTestApp(overrides: ["log.format": "json", "log.level": "trace", "security.jwt_secret_key": jwtKey], customize: { builder in
-            var blueprint = Blueprint(name: "login", prefix: "/auth")
+            var blueprint = Blueprint(name: "leaky", prefix: "/leaky")
             blueprint.post("login") { request, context in
                 let body = try await request.body.collect(upTo: 4096)
                 context.logger.info("login attempt", metadata: ["password": .string(String(buffer: body)), "token": "tok-abc-123"])
@@ -39,7 +39,7 @@ import Testing
             builder.register(blueprint)
         }) { client, _, logs in
             try await client.execute(
-                uri: "/auth/login?token=query-token-987",
+                uri: "/leaky/login?token=query-token-987",
                 method: .post,
                 headers: [.authorization: "Bearer eyJhbGciOiJIUzI1NiJ9.secret-part", .cookie: "session=cookie-value-555"],
                 body: ByteBuffer(string: #"{"username":"alice","password":"hunter2-correct-horse"}"#)

@@ -69,8 +69,8 @@ import Testing
         let capture = LogCapture()
         let config = try PortcullisConfig.testing(stateDir: "/tmp/portcullis-hooks-test")
         let loggers = LoggerFactory(config: config, sink: capture)
-        func build(failing: Bool) -> PortcullisApplication {
-            AppFactory.makeApplication(config: config, loggers: loggers) { builder in
+        func build(failing: Bool) throws -> PortcullisApplication {
+            try AppFactory.makeApplication(config: config, loggers: loggers) { builder in
                 builder.beforeServing("open a") { trail.add("before a") }
                 builder.beforeServing("open b") {
                     trail.add("before b")
@@ -98,7 +98,7 @@ import Testing
         let config = try PortcullisConfig.testing(stateDir: directory.path + "/state")
         let loggers = LoggerFactory(config: config, sink: LogCapture())
         let trail = Trail()
-        let app = AppFactory.makeApplication(config: config, loggers: loggers) { builder in
+        let app = try AppFactory.makeApplication(config: config, loggers: loggers) { builder in
             Self.addThreeHooksFailingInTheMiddle(trail) { builder.atStartup($0, $1) }
             builder.beforeServing("per worker") { trail.add("per worker") }
         }
@@ -118,7 +118,7 @@ import Testing
         let capture = LogCapture()
         let loggers = LoggerFactory(config: config, sink: capture)
         let trail = Trail()
-        let app = AppFactory.makeApplication(config: config, loggers: loggers) { builder in
+        let app = try AppFactory.makeApplication(config: config, loggers: loggers) { builder in
             Self.addThreeHooksFailingInTheMiddle(trail) { builder.atShutdown($0, $1) }
         }
         await app.lifecycle.runShutdown(logger: loggers.logger("test"))

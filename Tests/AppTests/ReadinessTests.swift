@@ -14,7 +14,7 @@ import Testing
                 #expect(response.status == .ok)
                 let body = json(response.body)
                 #expect(body["status"] as? String == "ready")
-                #expect(body["checks"] as? [String: String] == ["serving": "ok", "cache": "ok"])
+                #expect(body["checks"] as? [String: String] == ["serving": "ok", "database": "ok", "cache": "ok"])
             }
         }
     }
@@ -28,7 +28,7 @@ import Testing
                 #expect(body["error"] as? String == "NotReady")
                 let details = try #require(body["details"] as? [String: Any])
                 #expect(details["status"] as? String == "draining")
-                #expect(details["checks"] as? [String: String] == ["serving": "draining"])
+                #expect(details["checks"] as? [String: String] == ["serving": "draining", "database": "ok"])
             }
             try await client.execute(uri: "/healthz", method: .get) { response in
                 #expect(response.status == .ok)

@@ -40,7 +40,7 @@ func withLiveServer<T: Sendable>(
     settings.merge(overrides) { $1 }
     let config = try PortcullisConfig.testing(stateDir: directory.path, overrides: settings)
     let logs = LogCapture()
-    let app = AppFactory.makeApplication(config: config, loggers: LoggerFactory(config: config, sink: logs), customize: customize)
+    let app = try AppFactory.makeApplication(config: config, loggers: LoggerFactory(config: config, sink: logs), customize: customize)
     let (addresses, continuation) = AsyncStream.makeStream(of: [SocketAddress].self)
     let server = HTTPServer(
         app: app,

@@ -1,5 +1,8 @@
+import Foundation
 import Hummingbird
+import NIOCore
 public import PortcullisPlatform
+public import ServiceLifecycle
 
 /// The application while it is being put together: blueprints, global hooks, lifecycle
 /// hooks and readiness checks are registered here, then ``build()`` freezes it.
@@ -13,6 +16,7 @@ public struct ApplicationBuilder {
     private var shutdown: [LifecycleHook] = []
     private var beforeServing: [LifecycleHook] = []
     private var afterServing: [LifecycleHook] = []
+    private var services: [any Service] = []
     /// What `/readyz` reports; blueprints that serve it take it from here.
     public let readiness = Readiness()
 
@@ -46,6 +50,17 @@ public struct ApplicationBuilder {
         afterServing.append(LifecycleHook(name: name, run: run))
     }
     public func addReadinessCheck(_ check: Readiness.Check) { readiness.add(check) }
+    /// Adds a service each serving process runs while it serves (the store's connection pool);
+    /// it starts before the server and stops after it.
+    public mutating func addService(_ service: any Service) { services.append(service) }
+
+    /// Registers `/openapi.json` and `/docs`, documenting every route registered so far that
+    /// carries a ``RouteDoc`` — theirs included.
+    mutating func registerDocs(version: String) throws {
+        let template = DocsBlueprint.make(documentJSON: ByteBuffer())
+        let document = OpenAPIDocument.make(blueprints: blueprints + [template], version: version)
+        register(DocsBlueprint.make(documentJSON: ByteBuffer(data: try OpenAPIDocument.json(document))))
+    }
 
     /// Puts the middleware stack in order — identity, compression, access log, headers, CORS, errors,
     /// body limit, 405, global hooks — and mounts every blueprint under it.
@@ -74,6 +89,7 @@ public struct ApplicationBuilder {
             responder: router.buildResponder(),
             lifecycle: LifecycleHooks(startup: startup, shutdown: shutdown, beforeServing: beforeServing, afterServing: afterServing),
             readiness: readiness,
+            services: services,
             loggers: loggers,
             logger: loggers.logger("portcullis.app")
         )

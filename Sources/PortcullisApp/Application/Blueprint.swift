@@ -8,10 +8,12 @@ public typealias RouteHandler = @Sendable (Request, AppRequestContext) async thr
 /// A group of routes for one domain (health, users, auth…) under one path prefix, with its
 /// own before- and after-request hooks — Quart's blueprint.
 public struct Blueprint: Sendable {
-    /// One route: its method, its path below the prefix, and its handler.
+    /// One route: its method, its path below the prefix, its handler and its documentation.
     public struct Route: Sendable {
         public let method: HTTPRequest.Method
         public let path: String
+        /// What `/openapi.json` says about it; nil keeps it out of the document.
+        public let doc: RouteDoc?
         let handler: RouteHandler
     }
 
@@ -28,12 +30,17 @@ public struct Blueprint: Sendable {
     }
 
     /// Adds a route; `path` is relative to the prefix, with `:name` for parameters.
-    public mutating func on(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping RouteHandler) {
-        routes.append(Route(method: method, path: path, handler: handler))
+    public mutating func on(_ method: HTTPRequest.Method, _ path: String, doc: RouteDoc? = nil, _ handler: @escaping RouteHandler) {
+        routes.append(Route(method: method, path: path, doc: doc, handler: handler))
     }
 
-    public mutating func get(_ path: String, _ handler: @escaping RouteHandler) { on(.get, path, handler) }
-    public mutating func post(_ path: String, _ handler: @escaping RouteHandler) { on(.post, path, handler) }
+    public mutating func get(_ path: String, doc: RouteDoc? = nil, _ handler: @escaping RouteHandler) {
+        on(.get, path, doc: doc, handler)
+    }
+
+    public mutating func post(_ path: String, doc: RouteDoc? = nil, _ handler: @escaping RouteHandler) {
+        on(.post, path, doc: doc, handler)
+    }
 
     /// Adds a hook that runs before each of this blueprint's routes.
     public mutating func beforeRequest(_ hook: @escaping BeforeRequestHook) { beforeRequest.append(hook) }

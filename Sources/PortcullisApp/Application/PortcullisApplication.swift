@@ -1,6 +1,7 @@
 public import Hummingbird
 public import Logging
 public import PortcullisPlatform
+public import ServiceLifecycle
 
 /// A built application: everything a server needs to answer requests and run the app's
 /// lifecycle, made by ``AppFactory/makeApplication(config:loggers:customize:)``.
@@ -10,6 +11,8 @@ public struct PortcullisApplication: Sendable {
     public let responder: RouterResponder<AppRequestContext>
     public let lifecycle: LifecycleHooks
     public let readiness: Readiness
+    /// What the process runs beside its server while it serves.
+    public let services: [any Service]
     public let loggers: LoggerFactory
     public let logger: Logger
 }

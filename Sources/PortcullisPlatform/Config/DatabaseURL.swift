@@ -2,8 +2,23 @@ import Foundation
 
 /// A `database.url`: `sqlite:///absolute/path.db` or `postgres://user:pass@host:port/db`.
 public enum DatabaseURL: Sendable, Equatable {
+    /// Where a PostgreSQL server is and how to log in to it.
+    public struct Postgres: Sendable, Equatable {
+        /// `sslmode=` in the URL's query, as libpq spells it.
+        public enum TLSMode: String, Sendable, Equatable {
+            case disable, prefer, require
+        }
+
+        public var host: String
+        public var port: Int
+        public var user: String
+        public var password: String?
+        public var database: String
+        public var tls: TLSMode
+    }
+
     case sqlite(path: String)
-    case postgres(host: String, port: Int, user: String, database: String)
+    case postgres(Postgres)
 
     /// Reads a URL, or says why it cannot be used.
     public static func parse(_ text: String) -> Result<DatabaseURL, ConfigValueError> {
@@ -25,7 +40,17 @@ public enum DatabaseURL: Sendable, Equatable {
         let database = String(components.path.drop { $0 == "/" })
         guard !database.isEmpty else { return .failure(ConfigValueError("a postgres URL needs a database name")) }
         guard let user = components.user, !user.isEmpty else { return .failure(ConfigValueError("a postgres URL needs a user")) }
-        return .success(.postgres(host: host, port: components.port ?? 5432, user: user, database: database))
+        var tls = Postgres.TLSMode.prefer
+        for item in components.queryItems ?? [] {
+            guard item.name == "sslmode", let value = item.value, let mode = Postgres.TLSMode(rawValue: value) else {
+                return .failure(ConfigValueError("a postgres URL takes only sslmode=disable, prefer or require after ?"))
+            }
+            tls = mode
+        }
+        return .success(.postgres(Postgres(
+            host: host, port: components.port ?? 5432, user: user, password: components.password,
+            database: database, tls: tls
+        )))
     }
 
     /// The URL with its password replaced by `<redacted>`, for display.

@@ -51,6 +51,8 @@ public struct PortcullisConfig: Sendable {
         public var jwtIssuer: String
         public var jwtAudience: String
         public var loginMaxFailures: Int
+        /// log2 of scrypt's N for new password hashes.
+        public var passwordHashCost: Int
     }
 
     public struct CORS: Sendable {
@@ -134,7 +136,8 @@ public struct PortcullisConfig: Sendable {
             jwtTTL: settings[Settings.jwtTTL],
             jwtIssuer: settings[Settings.jwtIssuer],
             jwtAudience: settings[Settings.jwtAudience],
-            loginMaxFailures: settings[Settings.loginMaxFailures]
+            loginMaxFailures: settings[Settings.loginMaxFailures],
+            passwordHashCost: settings[Settings.passwordHashCost]
         )
         cors = CORS(origins: settings[Settings.corsOrigins], allowCredentials: settings[Settings.corsAllowCredentials])
         database = Database(

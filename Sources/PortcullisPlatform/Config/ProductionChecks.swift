@@ -26,16 +26,11 @@ enum ProductionChecks {
             problem(Settings.corsOrigins, "must not contain \"*\" in production; list the exact origins")
         }
 
-        switch DatabaseURL.parse(settings[Settings.databaseURL]) {
-        case .failure(let error):
-            problem(Settings.databaseURL, error.message)
-        case .success(.sqlite(let path)):
+        if case .success(.sqlite(let path)) = DatabaseURL.parse(settings[Settings.databaseURL]) {
             let directory = (path as NSString).deletingLastPathComponent
             if !isWritableOrCreatable(directory) {
                 problem(Settings.databaseURL, "the SQLite directory \(directory) is not writable by this user")
             }
-        case .success(.postgres):
-            break
         }
 
         for (layer, path) in sourceFiles.sorted(by: { $0.key < $1.key }) {

@@ -47,6 +47,7 @@ public enum Settings {
     public static let jwtIssuer = Setting<String>("security.jwt_issuer", default: "portcullis", check: { $0.isEmpty ? "must not be empty" : nil })
     public static let jwtAudience = Setting<String>("security.jwt_audience", default: "portcullis-api", check: { $0.isEmpty ? "must not be empty" : nil })
     public static let loginMaxFailures = Setting<Int>("security.login_max_failures", default: 10, check: Check.within(1...1000))
+    public static let passwordHashCost = Setting<Int>("security.password_hash_cost", default: 15, check: Check.within(10...20))
 
     public static let corsOrigins = Setting<[String]>("cors.origins", default: { context in
         context.profile == .development ? ["*"] : []
@@ -59,6 +60,9 @@ public enum Settings {
 
     public static let databaseURL = Setting<String>("database.url", secret: true, default: { context in
         "sqlite://" + context.stateDir + "/portcullis.db"
+    }, check: { url in
+        guard case .failure(let error) = DatabaseURL.parse(url) else { return nil }
+        return error.message
     })
     public static let databasePoolSize = Setting<Int>("database.pool_size", default: 5, check: Check.within(1...1000))
     public static let databaseMaxOverflow = Setting<Int>("database.max_overflow", default: 10, check: Check.within(0...1000))
@@ -89,7 +93,7 @@ public enum Settings {
         maxBodyBytes, trustedProxies, workerTimeout, maxRequests, maxRequestsJitter, crashLoopMax,
         compression, compressionMinBytes,
         tlsCertFile, tlsKeyFile, tlsListen, tlsMinVersion,
-        secretKey, jwtSecretKey, jwtTTL, jwtIssuer, jwtAudience, loginMaxFailures,
+        secretKey, jwtSecretKey, jwtTTL, jwtIssuer, jwtAudience, loginMaxFailures, passwordHashCost,
         corsOrigins, corsAllowCredentials,
         databaseURL, databasePoolSize, databaseMaxOverflow, databasePrePing,
         jobsConcurrency, jobsMaxAttempts, jobsLeaseSeconds,

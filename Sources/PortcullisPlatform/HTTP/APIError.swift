@@ -16,8 +16,8 @@ public enum APIError: Error, Sendable, Equatable {
     case notFound(String)
     /// 405, with `Allow`.
     case methodNotAllowed(allowed: [String])
-    /// 409: the resource exists already.
-    case conflict(String)
+    /// 409: the resource exists already; `fields` maps each clashing field to its problem.
+    case conflict(String, fields: [String: String] = [:])
     /// 413: the body is larger than `server.max_body_bytes`.
     case payloadTooLarge(limit: Int)
     /// 415: the body is not of a type the route accepts.
@@ -28,6 +28,8 @@ public enum APIError: Error, Sendable, Equatable {
     case tooManyRequests(retryAfter: Int)
     /// 500: never says why; the cause is in the log.
     case internalError
+    /// 503: a dependency (the database) is down; `Retry-After` says when to try again.
+    case unavailable(String)
     /// 503 from `/readyz`: `status` is `draining` or `unavailable`.
     case notReady(status: String, checks: [String: String])
 
@@ -44,7 +46,7 @@ public enum APIError: Error, Sendable, Equatable {
         case .validationFailed: .unprocessableContent
         case .tooManyRequests: .tooManyRequests
         case .internalError: .internalServerError
-        case .notReady: .serviceUnavailable
+        case .unavailable, .notReady: .serviceUnavailable
         }
     }
 
@@ -63,6 +65,7 @@ public enum APIError: Error, Sendable, Equatable {
         case .validationFailed: "ValidationFailed"
         case .tooManyRequests: "TooManyRequests"
         case .internalError: "InternalServerError"
+        case .unavailable: "ServiceUnavailable"
         case .notReady: "NotReady"
         }
     }
@@ -70,7 +73,7 @@ public enum APIError: Error, Sendable, Equatable {
     public var message: String {
         switch self {
         case .badRequest(let text), .malformedJSON(let text), .unauthorized(let text), .forbidden(let text),
-            .notFound(let text), .conflict(let text), .unsupportedMediaType(let text):
+            .notFound(let text), .conflict(let text, _), .unsupportedMediaType(let text), .unavailable(let text):
             text
         case .methodNotAllowed: "This route does not accept that method."
         case .payloadTooLarge(let limit): "The request body is larger than \(limit) bytes."
@@ -85,7 +88,7 @@ public enum APIError: Error, Sendable, Equatable {
         switch self {
         case .methodNotAllowed(let allowed): ["allowed": .array(allowed.map { .string($0) })]
         case .payloadTooLarge(let limit): ["limit_bytes": .int(limit)]
-        case .validationFailed(let fields): .object(fields.mapValues { .string($0) })
+        case .validationFailed(let fields), .conflict(_, let fields): .object(fields.mapValues { .string($0) })
         case .tooManyRequests(let seconds): ["retry_after": .int(seconds)]
         case .notReady(let status, let checks): ["status": .string(status), "checks": .object(checks.mapValues { .string($0) })]
         default: .object([:])
@@ -100,6 +103,7 @@ public enum APIError: Error, Sendable, Equatable {
         case .methodNotAllowed(let allowed): fields[.allow] = allowed.joined(separator: ", ")
         case .unauthorized: fields[.wwwAuthenticate] = "Bearer"
         case .tooManyRequests(let seconds): fields[.retryAfter] = String(seconds)
+        case .unavailable: fields[.retryAfter] = "1"
         case .payloadTooLarge: fields[.connection] = "close"
         default: break
         }
@@ -110,6 +114,7 @@ public enum APIError: Error, Sendable, Equatable {
     /// generic message, and everything else is a 500 that reveals nothing.
     public static func from(_ error: any Error) -> APIError {
         if let error = error as? APIError { return error }
+        if let error = error as? any APIErrorConvertible, let mapped = error.apiError { return mapped }
         if let error = error as? any HTTPResponseError {
             switch error.status {
             case .badRequest: return .badRequest("The request cannot be understood.")
@@ -123,4 +128,10 @@ public enum APIError: Error, Sendable, Equatable {
         }
         return .internalError
     }
+}
+
+/// An error from below the HTTP layer (the store) that knows which ``APIError`` a client
+/// should see for it, if any; nil leaves it a 500.
+public protocol APIErrorConvertible: Error {
+    var apiError: APIError? { get }
 }

@@ -6,7 +6,8 @@ import ServiceLifecycle
 import UnixSignals
 
 /// One serving process: runs the app's before-serving hooks, serves until TERM or INT
-/// (graceful) or QUIT (immediate), then runs the after-serving hooks.
+/// (graceful) or QUIT (immediate), then runs the after-serving hooks. The app's services
+/// (the store) run beside the server; a graceful stop ends them after it, in reverse order.
 public enum ServingProcess {
     /// Serves `app` on `listeners` until stopped. Returns normally after a graceful or immediate stop.
     /// - Parameter companions: services that run beside the server; when one returns, the process stops gracefully.
@@ -20,7 +21,7 @@ public enum ServingProcess {
         let logger = app.loggers.logger("portcullis.lifecycle")
         try await app.lifecycle.run(logger: logger) {
             let server = HTTPServer(app: app, listeners: listeners, requestLimit: requestLimit, onListening: onListening)
-            let services = [server] + companions
+            let services = app.services + [server] + companions
             let group = ServiceGroup(configuration: .init(
                 services: services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) },
                 gracefulShutdownSignals: [.sigterm, .sigint],

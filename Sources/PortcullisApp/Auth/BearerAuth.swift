@@ -1,0 +1,18 @@
+import Hummingbird
+import PortcullisPlatform
+
+/// `Authorization: Bearer <token>` on routes that need a user.
+enum BearerAuth {
+    /// The id of the user the request's token was issued for; a 401 with
+    /// `WWW-Authenticate: Bearer` when the header is missing, malformed or the token invalid.
+    static func userID(of request: Request, tokens: TokenService) async throws(APIError) -> Int64 {
+        guard let header = request.headers[.authorization] else {
+            throw APIError.unauthorized("This route needs an Authorization: Bearer token.")
+        }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            throw APIError.unauthorized("The Authorization header must be: Bearer <token>.")
+        }
+        return try await tokens.verify(String(parts[1]).trimmingCharacters(in: .whitespaces))
+    }
+}

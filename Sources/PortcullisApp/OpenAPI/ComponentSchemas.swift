@@ -1,0 +1,50 @@
+import OpenAPIKit
+
+/// The response bodies `/openapi.json` names under `components.schemas`.
+enum ComponentSchemas {
+    static let all: OpenAPI.ComponentDictionary<JSONSchema> = [
+        "Error": .object(
+            description: "The body of every response with a status of 400 or more.",
+            properties: [
+                "error": .string(description: "A stable CamelCase code: ValidationFailed, NotFound, Unauthorized…"),
+                "message": .string(description: "Human-readable text."),
+                "details": .object(description: "Field → problem for 409 and 422; other facts elsewhere; {} when empty.", additionalProperties: .a(true)),
+                "request_id": .string(description: "The request's X-Request-ID."),
+            ],
+            additionalProperties: .a(false)
+        ),
+        "Health": .object(properties: ["status": .string(allowedValues: "ok")], additionalProperties: .a(false)),
+        "Ready": .object(
+            properties: [
+                "status": .string(allowedValues: "ready"),
+                "checks": .object(description: "Each check's result, `ok` when healthy.", additionalProperties: .b(.string)),
+            ],
+            additionalProperties: .a(false)
+        ),
+        "User": .object(
+            properties: [
+                "id": .integer(minimum: (1, exclusive: false)),
+                "username": .string(description: "Lower-case.", minLength: 3, maxLength: 32, pattern: "^[a-z0-9_.-]*$"),
+                "email": .string(format: .email, maxLength: 254),
+                "bio": .string(nullable: true, maxLength: 500),
+                "created_at": .string(format: .dateTime),
+            ],
+            additionalProperties: .a(false)
+        ),
+        "UserPage": .object(
+            properties: [
+                "items": .array(items: .reference(.component(named: "User"))),
+                "next_cursor": .string(nullable: true, description: "Pass as `cursor` for the next page; null on the last."),
+            ],
+            additionalProperties: .a(false)
+        ),
+        "Token": .object(
+            properties: [
+                "access_token": .string(description: "An HS256 JWT with sub, iat, exp, iss, aud and jti."),
+                "token_type": .string(allowedValues: "bearer"),
+                "expires_in": .integer(description: "Seconds until it expires (security.jwt_ttl)."),
+            ],
+            additionalProperties: .a(false)
+        ),
+    ]
+}

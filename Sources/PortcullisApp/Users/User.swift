@@ -1,0 +1,24 @@
+import Foundation
+
+/// A user as clients see it: `{id, username, email, bio, created_at}`.
+struct User: Sendable, Encodable {
+    let id: Int64
+    let username: String
+    let email: String
+    let bio: String?
+    let createdAt: Date
+
+    private enum CodingKeys: String, CodingKey {
+        case id, username, email, bio
+        case createdAt = "created_at"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(username, forKey: .username)
+        try container.encode(email, forKey: .email)
+        try container.encode(bio, forKey: .bio)
+        try container.encode(Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(createdAt), forKey: .createdAt)
+    }
+}

@@ -1,0 +1,36 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import PortcullisPlatform
+
+/// Reads a request's JSON body strictly, in the order a client's mistakes should be reported:
+/// a type that is not JSON is 415, a body that nests too deeply or is not well-formed JSON is
+/// 400, a body whose fields break the schema is 422 with a problem per field.
+enum JSONBody {
+    static func read(_ request: Request, context: AppRequestContext, schema: BodySchema) async throws -> ValidBody {
+        guard isJSON(request.headers[.contentType]) else {
+            throw APIError.unsupportedMediaType("The request body must be application/json.")
+        }
+        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        let bytes = buffer.readableBytesView
+        if JSONNesting.exceedsLimit(bytes) {
+            throw APIError.malformedJSON("The JSON body nests deeper than \(JSONNesting.limit) levels.")
+        }
+        let value: JSONValue
+        do {
+            value = try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+        } catch {
+            throw APIError.malformedJSON("The request body is not well-formed JSON.")
+        }
+        return try schema.validate(value)
+    }
+
+    /// `application/json` or any `+json` type, parameters (charset) allowed.
+    static func isJSON(_ contentType: String?) -> Bool {
+        guard let contentType else { return false }
+        let mediaType = contentType.split(separator: ";", maxSplits: 1).first.map {
+            $0.trimmingCharacters(in: .whitespaces).lowercased()
+        } ?? ""
+        return mediaType == "application/json" || (mediaType.hasPrefix("application/") && mediaType.hasSuffix("+json"))
+    }
+}

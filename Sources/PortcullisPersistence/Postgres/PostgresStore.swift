@@ -1,0 +1,85 @@
+import Logging
+import NIOSSL
+import PortcullisPlatform
+import PostgresNIO
+import ServiceLifecycle
+
+/// The scale-out store: PostgreSQL through postgres-nio's connection pool.
+///
+/// `database.pool_size` connections are kept open, up to `database.max_overflow` more are opened
+/// under load (and closed after a minute idle). With `database.pre_ping`, a unit of work whose
+/// connection turns out dead at `BEGIN` — before anything was sent — is retried on another,
+/// so a database restart costs the first requests nothing but a reconnect.
+final class PostgresStore: Store {
+    let dialect = SQLDialect.postgres
+    private let client: PostgresClient
+    private let prePing: Bool
+    private let attempts: Int
+    private let logger: Logger
+
+    init(server: DatabaseURL.Postgres, settings: PortcullisConfig.Database, logger: Logger) {
+        let tls: PostgresClient.Configuration.TLS = switch server.tls {
+        case .disable: .disable
+        case .prefer: .prefer(.makeClientConfiguration())
+        case .require: .require(.makeClientConfiguration())
+        }
+        var configuration = PostgresClient.Configuration(
+            host: server.host, port: server.port, username: server.user, password: server.password,
+            database: server.database, tls: tls
+        )
+        configuration.options.minimumConnections = settings.poolSize
+        configuration.options.maximumConnections = settings.poolSize + settings.maxOverflow
+        configuration.options.connectTimeout = .seconds(5)
+        client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        prePing = settings.prePing
+        attempts = settings.prePing ? settings.poolSize + settings.maxOverflow + 1 : 1
+        self.logger = logger
+    }
+
+    func run() async throws {
+        await client.run()
+    }
+
+    func transaction<Result: Sendable>(
+        _ mode: TransactionMode, _ body: @Sendable (any DatabaseSession) async throws -> Result
+    ) async throws -> Result {
+        var attempt = 1
+        while true {
+            do {
+                return try await client.withConnection { connection in
+                    let session = PostgresSession(connection: connection, scope: SessionScope(), logger: logger)
+                    do {
+                        try await session.control(mode == .write ? "BEGIN" : "BEGIN READ ONLY")
+                    } catch {
+                        throw DeadAtBegin(underlying: error)
+                    }
+                    do {
+                        let result = try await body(session)
+                        session.scope.close()
+                        try await session.control("COMMIT")
+                        return result
+                    } catch {
+                        session.scope.close()
+                        try? await session.control("ROLLBACK")
+                        throw error
+                    }
+                }
+            } catch let error as DeadAtBegin {
+                guard attempt < attempts, case StoreError.unavailable = error.underlying else { throw error.underlying }
+                logger.debug("pooled connection was dead at BEGIN; retrying on another", metadata: ["attempt": "\(attempt)"])
+                attempt += 1
+            } catch {
+                throw PostgresSession.translate(error)
+            }
+        }
+    }
+
+    func ping() async throws {
+        _ = try await transaction(.readOnly) { session in try await session.query("SELECT 1") }
+    }
+
+    /// `BEGIN` failed: nothing of the unit of work ran, so it may be retried.
+    private struct DeadAtBegin: Error {
+        let underlying: any Error
+    }
+}

@@ -1,0 +1,112 @@
+import Logging
+import NIOCore
+import NIOPosix
+import SQLiteNIO
+
+/// The SQLite connections of one process: up to `poolSize` kept open, up to `maxOverflow`
+/// more opened under load and closed when returned. Every connection runs in WAL mode with a
+/// busy timeout, so the worker processes of one master share the file safely.
+///
+/// SQLite's calls block their thread, so the pool runs them on a thread pool of its own with a
+/// thread per connection: a connection waiting for another process's write lock never keeps
+/// the connection holding it (or anything else in the process) from running.
+actor SQLiteConnectionPool {
+    private let path: String
+    private let threads: NIOThreadPool
+    private let keep: Int
+    private let limit: Int
+    private let logger: Logger
+    private var idle: [SQLiteConnection] = []
+    private var opened = 0
+    private var waiters: [CheckedContinuation<SQLiteConnection, any Error>] = []
+    private var closed = false
+
+    /// How long a statement waits for another process's write lock before failing.
+    static let busyTimeoutMilliseconds = 10_000
+
+    init(path: String, poolSize: Int, maxOverflow: Int, logger: Logger) {
+        self.path = path
+        self.keep = poolSize
+        self.limit = poolSize + maxOverflow
+        self.logger = logger
+        threads = NIOThreadPool(numberOfThreads: poolSize + maxOverflow)
+        threads.start()
+    }
+
+    deinit {
+        threads.shutdownGracefully { _ in }
+    }
+
+    /// A connection for one unit of work; waits when `poolSize + maxOverflow` are in use.
+    func checkout() async throws -> SQLiteConnection {
+        guard !closed else { throw StoreError.unavailable("the store is closed") }
+        if let connection = idle.popLast() { return connection }
+        if opened < limit { return try await openCounted() }
+        return try await withCheckedThrowingContinuation { waiters.append($0) }
+    }
+
+    /// Takes a connection back; one whose state is unknown (`reusable` false) is closed.
+    func checkin(_ connection: SQLiteConnection, reusable: Bool) async {
+        guard reusable, !closed else {
+            opened -= 1
+            await Self.close(connection)
+            if !waiters.isEmpty, !closed {
+                let waiter = waiters.removeFirst()
+                do { waiter.resume(returning: try await openCounted()) } catch { waiter.resume(throwing: error) }
+            }
+            return
+        }
+        if !waiters.isEmpty {
+            waiters.removeFirst().resume(returning: connection)
+        } else if idle.count < keep {
+            idle.append(connection)
+        } else {
+            opened -= 1
+            await Self.close(connection)
+        }
+    }
+
+    /// Closes the idle connections and refuses new checkouts; connections in use close on return.
+    func close() async {
+        closed = true
+        for waiter in waiters { waiter.resume(throwing: StoreError.unavailable("the store is closed")) }
+        waiters.removeAll()
+        for connection in idle { await Self.close(connection) }
+        opened -= idle.count
+        idle.removeAll()
+    }
+
+    private func openCounted() async throws -> SQLiteConnection {
+        opened += 1
+        do {
+            return try await Self.open(path: path, threads: threads, logger: logger)
+        } catch {
+            opened -= 1
+            throw SQLiteSession.translate(error)
+        }
+    }
+
+    /// Closes a connection even from a cancelled task: the async `close()` of SQLiteNIO skips
+    /// the work when its task is cancelled, which leaks the handle (and traps in debug builds).
+    static func close(_ connection: SQLiteConnection) async {
+        let closed: EventLoopFuture<Void> = connection.close()
+        try? await closed.get()
+    }
+
+    /// Opens one connection and sets it up for several processes writing at once.
+    static func open(path: String, threads: NIOThreadPool, logger: Logger) async throws -> SQLiteConnection {
+        let connection = try await SQLiteConnection.open(
+            storage: .file(path: path), threadPool: threads, logger: logger, on: MultiThreadedEventLoopGroup.singleton.any()
+        )
+        do {
+            _ = try await connection.query("PRAGMA busy_timeout = \(busyTimeoutMilliseconds)", [])
+            _ = try await connection.query("PRAGMA journal_mode = WAL", [])
+            _ = try await connection.query("PRAGMA synchronous = NORMAL", [])
+            _ = try await connection.query("PRAGMA foreign_keys = ON", [])
+        } catch {
+            await Self.close(connection)
+            throw error
+        }
+        return connection
+    }
+}
