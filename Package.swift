@@ -131,6 +131,7 @@ let package = Package(
             name: "TestSupport",
             dependencies: [
                 "PortcullisPlatform",
+                "CPosixSpawn",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),

@@ -8,6 +8,7 @@ public protocol Store: Service {
 
     /// A unit of work: `body` runs on one connection inside a transaction, which commits when
     /// `body` returns and rolls back when it throws. Use one per request at most.
+    @discardableResult
     func transaction<Result: Sendable>(
         _ mode: TransactionMode, _ body: @Sendable (any DatabaseSession) async throws -> Result
     ) async throws -> Result

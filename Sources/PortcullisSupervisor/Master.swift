@@ -86,14 +86,17 @@ public final class Master {
             closeListeners()
             return 1
         }
+        // Signals that arrive during the start-up work (migrations) wait in the queue and take
+        // effect once it is done, rather than killing the master halfway through it.
+        let signals = trapSignals()
         do {
             try await prepare(config)
         } catch {
             logger.critical("could not start", metadata: ["error": .string("\(error)")])
+            for source in signals { source.cancel() }
             closeListeners()
             return 1
         }
-        let signals = trapSignals()
         let ticker = Task { [queue] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(100))

@@ -56,3 +56,48 @@ final class Trail: Sendable {
     func add(_ step: String) { steps.withLock { $0.append(step) } }
     var all: [String] { steps.withLock { $0 } }
 }
+
+/// What a test needs of a response: status, headers and the body as a JSON object.
+struct JSONReply: Sendable {
+    let status: HTTPResponse.Status
+    let headers: HTTPFields
+    let text: String
+
+    var body: [String: Any] { json(ByteBuffer(string: text)) }
+    var details: [String: String] { body["details"] as? [String: String] ?? [:] }
+}
+
+extension TestClientProtocol {
+    /// Sends `body` (as given, so malformed JSON can be sent) with a JSON content type unless told otherwise.
+    func send(
+        _ method: HTTPRequest.Method, _ uri: String, body: String? = nil,
+        contentType: String? = "application/json", headers extra: HTTPFields = [:]
+    ) async throws -> JSONReply {
+        var headers = extra
+        if body != nil, let contentType { headers[.contentType] = contentType }
+        return try await execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }) { response in
+            JSONReply(status: response.status, headers: response.headers, text: String(buffer: response.body))
+        }
+    }
+
+    /// Signs a user up through `POST /users`; the reply must be 201.
+    @discardableResult
+    func signUp(_ username: String, email: String? = nil, password: String = "correct horse battery") async throws -> Int {
+        let reply = try await send(.post, "/users", body: #"{"username":"\#(username)","email":"\#(email ?? username + "@example.com")","password":"\#(password)"}"#)
+        guard reply.status == .created, let id = reply.body["id"] as? Int else {
+            throw SignUpFailed(reply: reply.text)
+        }
+        return id
+    }
+
+    /// Logs in through `POST /auth/login` and returns the access token; the reply must be 200.
+    func logIn(_ username: String, password: String = "correct horse battery", headers: HTTPFields = [:]) async throws -> String {
+        let reply = try await send(.post, "/auth/login", body: #"{"username":"\#(username)","password":"\#(password)"}"#, headers: headers)
+        guard reply.status == .ok, let token = reply.body["access_token"] as? String else { throw SignUpFailed(reply: reply.text) }
+        return token
+    }
+}
+
+struct SignUpFailed: Error {
+    let reply: String
+}

@@ -236,7 +236,7 @@ import Testing
     @Test func workersInheritOnlyTheirControlSocketAndListeners() async throws {
         try await withTemporaryDirectory { directory in
             let marker = directory.path + "/inherited-by-the-master"
-            FileManager.default.createFile(atPath: marker, contents: nil)
+            _ = FileManager.default.createFile(atPath: marker, contents: nil)
             // The shell opens the marker without close-on-exec, as a careless parent would.
             let serve = try ServeProcess(command: [
                 "/bin/sh", "-c", "exec \"$@\" 7<\"$MARKER\"", "sh", PortcullisBinary.path, "serve", "--listen", "127.0.0.1:0",

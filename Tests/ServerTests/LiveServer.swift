@@ -47,7 +47,7 @@ func withLiveServer<T: Sendable>(
         listeners: [Listener(.bind(.tcp(host: "127.0.0.1", port: 0)), tls: tls)] + extra.map(Listener.bind),
         onListening: { continuation.yield($0) }
     )
-    let group = ServiceGroup(configuration: .init(services: [server], logger: Logger(label: "test")))
+    let group = ServiceGroup(configuration: .init(services: app.services + [server], logger: Logger(label: "test")))
     return try await withThrowingTaskGroup(of: Void.self) { tasks in
         tasks.addTask {
             defer { continuation.finish() }

@@ -1,4 +1,5 @@
 import Foundation
+import CPosixSpawn
 import Glibc
 import Synchronization
 
@@ -16,16 +17,21 @@ public final class ChildProcess: Sendable {
     private let state = ExitState()
 
     /// Starts `command` in `directory` with exactly `environment`; standard output and error go
-    /// to the given descriptors, standard input is `/dev/null`.
-    public init(_ command: [String], environment: [String: String], directory: String, stdout: Int32, stderr: Int32) throws {
+    /// to the given descriptors, standard input reads the file `stdin`.
+    public init(
+        _ command: [String], environment: [String: String], directory: String, stdout: Int32, stderr: Int32, stdin: String = "/dev/null"
+    ) throws {
         // `cd` first: posix_spawn has no portable way to set the working directory.
         let argv = ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", directory] + command
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 0, stdin, O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, stdout, 1)
         posix_spawn_file_actions_adddup2(&actions, stderr, 2)
+        // Nothing else of the test runner (its database connections, other tests' sockets)
+        // reaches the child: SwiftNIO does not open sockets close-on-exec.
+        portcullis_spawn_closefrom(&actions, 3)
         let cArguments = argv.map { strdup($0) } + [nil]
         let cEnvironment = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {

@@ -17,16 +17,22 @@ public enum PortcullisBinary {
         public let stderr: String
     }
 
-    /// Runs `portcullis ARGS` to completion with exactly `environment`, in `directory`.
-    public static func run(_ arguments: [String], environment: [String: String], in directory: String) async throws -> Outcome {
-        try await runCommand([path] + arguments, environment: environment, in: directory)
+    /// Runs `portcullis ARGS` to completion with exactly `environment`, in `directory`, with
+    /// `input` (if any) on its standard input.
+    public static func run(
+        _ arguments: [String], environment: [String: String], in directory: String, input: String? = nil
+    ) async throws -> Outcome {
+        try await runCommand([path] + arguments, environment: environment, in: directory, input: input)
     }
 
     /// Runs any command to completion with exactly `environment`, in `directory`.
     /// Output goes to files, so no pipe end can be held open by another test's server.
-    public static func runCommand(_ command: [String], environment: [String: String], in directory: String) async throws -> Outcome {
+    public static func runCommand(
+        _ command: [String], environment: [String: String], in directory: String, input: String? = nil
+    ) async throws -> Outcome {
         let capture = try TemporaryDirectory()
         defer { capture.remove() }
+        let stdin = try input.map { try capture.write("stdin", $0) } ?? "/dev/null"
         let outPath = capture.path + "/stdout"
         let errPath = capture.path + "/stderr"
         let out = open(outPath, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
@@ -35,7 +41,7 @@ public enum PortcullisBinary {
             close(out)
             close(err)
         }
-        let child = try ChildProcess(command, environment: environment, directory: directory, stdout: out, stderr: err)
+        let child = try ChildProcess(command, environment: environment, directory: directory, stdout: out, stderr: err, stdin: stdin)
         let status = try await child.waitForExit()
         return Outcome(
             status: status,

@@ -89,6 +89,7 @@ public struct ApplicationBuilder {
             responder: router.buildResponder(),
             lifecycle: LifecycleHooks(startup: startup, shutdown: shutdown, beforeServing: beforeServing, afterServing: afterServing),
             readiness: readiness,
+            routes: table.routes,
             services: services,
             loggers: loggers,
             logger: loggers.logger("portcullis.app")

@@ -11,6 +11,8 @@ public struct PortcullisApplication: Sendable {
     public let responder: RouterResponder<AppRequestContext>
     public let lifecycle: LifecycleHooks
     public let readiness: Readiness
+    /// Every route the router answers (HEAD excepted, which it adds wherever GET is).
+    public let routes: [RegisteredRoute]
     /// What the process runs beside its server while it serves.
     public let services: [any Service]
     public let loggers: LoggerFactory

@@ -1,3 +1,9 @@
+/// A route the router answers: its path pattern (`/users/:id`) and its method.
+public struct RegisteredRoute: Sendable, Hashable {
+    public let path: String
+    public let method: String
+}
+
 /// Every registered route's path pattern and methods, so a path that exists under another
 /// method is answered 405 with `Allow` rather than 404.
 struct RouteTable: Sendable {
@@ -9,6 +15,13 @@ struct RouteTable: Sendable {
             patterns[index].methods.insert(method)
         } else {
             patterns.append((segments, [method]))
+        }
+    }
+
+    /// Every route, as registered: `/users/:id` and `GET`.
+    var routes: [RegisteredRoute] {
+        patterns.flatMap { pattern in
+            pattern.methods.map { RegisteredRoute(path: "/" + pattern.segments.joined(separator: "/"), method: $0) }
         }
     }
 

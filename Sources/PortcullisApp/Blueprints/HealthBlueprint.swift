@@ -11,8 +11,17 @@ enum HealthBlueprint {
 
     static func make(readiness: Readiness) -> Blueprint {
         var blueprint = Blueprint(name: "health")
-        blueprint.get("healthz") { _, _ in try JSONResponse.make(Health(status: "ok")) }
-        blueprint.get("readyz") { _, _ in
+        blueprint.get("healthz", doc: RouteDoc(
+            summary: "Liveness: the process answers",
+            responses: [.init(200, "Always, while the process can answer.", schema: "Health")]
+        )) { _, _ in try JSONResponse.make(Health(status: "ok")) }
+        blueprint.get("readyz", doc: RouteDoc(
+            summary: "Readiness: the server should get traffic",
+            responses: [
+                .init(200, "Serving, and every check (the database among them) passes.", schema: "Ready"),
+                .init(503, "Draining, or a check fails: `NotReady`, with `details.status` and `details.checks`.", schema: "Error"),
+            ]
+        )) { _, _ in
             let report = await readiness.evaluate()
             guard report.isReady else { throw APIError.notReady(status: report.status, checks: report.checks) }
             return try JSONResponse.make(Ready(status: report.status, checks: report.checks))

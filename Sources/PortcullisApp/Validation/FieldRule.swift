@@ -1,4 +1,4 @@
-public import PortcullisPlatform
+import PortcullisPlatform
 
 /// One field of a JSON request body and the rules it must meet. The same rule validates the
 /// request and describes the field in `/openapi.json`, so the two cannot disagree.

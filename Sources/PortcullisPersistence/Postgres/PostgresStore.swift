@@ -3,6 +3,7 @@ import NIOSSL
 import PortcullisPlatform
 import PostgresNIO
 import ServiceLifecycle
+import Synchronization
 
 /// The scale-out store: PostgreSQL through postgres-nio's connection pool.
 ///
@@ -46,7 +47,7 @@ final class PostgresStore: Store {
         var attempt = 1
         while true {
             do {
-                return try await client.withConnection { connection in
+                return try await withConnection { connection in
                     let session = PostgresSession(connection: connection, scope: SessionScope(), logger: logger)
                     do {
                         try await session.control(mode == .write ? "BEGIN" : "BEGIN READ ONLY")
@@ -74,8 +75,49 @@ final class PostgresStore: Store {
         }
     }
 
+    /// postgres-nio's pool waits for a connection as long as it takes — for ever while the
+    /// server is down. A unit of work waits at most ``leaseTimeout``, then fails as unavailable
+    /// (a 503 for a request), so clients and probes get an answer.
+    private func withConnection<Result: Sendable>(
+        _ body: @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        let leased = LeaseFlag()
+        let client = client
+        let timeout = Self.leaseTimeout
+        return try await withoutActuallyEscaping(body) { body in
+            try await withThrowingTaskGroup(of: Result?.self) { group in
+                group.addTask {
+                    try await client.withConnection { connection in
+                        leased.set()
+                        return try await body(connection)
+                    }
+                }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    guard leased.isSet else { throw StoreError.unavailable("no connection to PostgreSQL within \(timeout)") }
+                    return nil
+                }
+                defer { group.cancelAll() }
+                while let outcome = try await group.next() {
+                    if let result = outcome { return result }
+                }
+                throw CancellationError()
+            }
+        }
+    }
+
+    /// How long a unit of work waits for a pooled connection.
+    static let leaseTimeout = Duration.seconds(5)
+
     func ping() async throws {
         _ = try await transaction(.readOnly) { session in try await session.query("SELECT 1") }
+    }
+
+    /// Whether a unit of work got its connection.
+    private final class LeaseFlag: Sendable {
+        private let value = Atomic<Bool>(false)
+        func set() { value.store(true, ordering: .releasing) }
+        var isSet: Bool { value.load(ordering: .acquiring) }
     }
 
     /// `BEGIN` failed: nothing of the unit of work ran, so it may be retried.
