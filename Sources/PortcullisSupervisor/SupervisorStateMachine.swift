@@ -7,7 +7,14 @@
 public struct SupervisorStateMachine: Sendable {
     /// Fixed rules, from the configuration.
     public struct Rules: Sendable {
+        /// How long a serving worker may stay silent before it is killed.
         public var workerTimeout: Duration
+        /// How long a worker may take from spawn to its first `ready` — loading the
+        /// configuration and building the app take longer than a heartbeat on a busy machine.
+        public var startTimeout: Duration {
+            max(workerTimeout, Self.minimumStartTimeout)
+        }
+        static let minimumStartTimeout = Duration.seconds(30)
         /// Crashes within ``crashWindow`` beyond which the master gives up.
         public var crashLoopMax: Int
         public var crashWindow: Duration = .seconds(60)
@@ -220,7 +227,8 @@ public struct SupervisorStateMachine: Sendable {
             actions.append(spawn(index: spawnDue.index, generation: spawnDue.generation, now: now))
         }
         for index in workers.indices
-        where !workers[index].killed && workers[index].state != .stopping && now - workers[index].lastSeen > rules.workerTimeout {
+        where !workers[index].killed && workers[index].state != .stopping
+            && now - workers[index].lastSeen > (workers[index].state == .starting ? rules.startTimeout : rules.workerTimeout) {
             guard let pid = workers[index].pid else { continue }
             workers[index].killed = true
             actions.append(.log(LogLine(level: .error, message: "worker missed its heartbeat; killing it", fields: fields(workers[index]))))

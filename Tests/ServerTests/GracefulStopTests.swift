@@ -67,7 +67,7 @@ import Testing
             let connection = try RawConnection(port: server.port)
             _ = try await server.get("/healthz")
             await server.stop()
-            while !server.logs.text.contains("\"draining\"") { try await Task.sleep(for: .milliseconds(5)) }
+            while !server.logs.text.contains("listeners closed") { try await Task.sleep(for: .milliseconds(5)) }
             try await Task.sleep(for: .milliseconds(100))
             try connection.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
             let reading = await connection.readUntilClosed(timeout: 10)
@@ -84,7 +84,7 @@ import Testing
             let first = await connection.read(timeout: 10, until: isCompleteResponse)
             #expect(!first.text.lowercased().contains("connection: close"))
             await server.stop()
-            while !server.logs.text.contains("\"draining\"") { try await Task.sleep(for: .milliseconds(5)) }
+            while !server.logs.text.contains("listeners closed") { try await Task.sleep(for: .milliseconds(5)) }
             try await Task.sleep(for: .milliseconds(100))
             try connection.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
             let second = await connection.readUntilClosed(timeout: 10)

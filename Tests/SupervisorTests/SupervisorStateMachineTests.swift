@@ -91,6 +91,14 @@ import Testing
         #expect(signals(machine.tick(now: t0 + .seconds(12))).isEmpty)
     }
 
+    @Test func aStartingWorkerHasTheStartTimeoutNotTheHeartbeatTimeout() {
+        var machine = Machine(workers: 1, rules: rules)
+        let spawn = spawns(machine.start(now: t0))[0]
+        machine.spawned(id: spawn.id, pid: 100)
+        #expect(signals(machine.tick(now: t0 + .seconds(29))).isEmpty, "silent for 29 s while starting: not yet")
+        #expect(signals(machine.tick(now: t0 + .seconds(31))).map(\.signal) == [.kill])
+    }
+
     @Test func terminateDrainsThenClosesListenersThenExitsZero() {
         var machine = running(2)
         let actions = machine.terminate(now: t0)

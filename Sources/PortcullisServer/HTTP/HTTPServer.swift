@@ -90,6 +90,7 @@ public final class HTTPServer: Service {
             helper.initiateShutdown(promise: promise)
             return promise.futureResult
         }
+        logger.info("listeners closed; finishing open connections")
         let allClosed = EventLoopFuture.andAllComplete(closed, on: eventLoop)
         let drained = await Self.wait(for: allClosed, timeout: app.config.server.gracefulTimeout, on: eventLoop)
         if !drained {
