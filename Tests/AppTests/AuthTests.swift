@@ -2,22 +2,14 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import JWTKit
+@testable import PortcullisApp
 import Testing
 import TestSupport
 
-/// The claims a forged or altered token carries, any of which a test may set wrongly.
-struct TestClaims: JWTPayload {
-    var sub: SubjectClaim
-    var iat: IssuedAtClaim
-    var exp: ExpirationClaim
-    var iss: IssuerClaim
-    var aud: AudienceClaim
-    var jti: IDClaim
-
-    func verify(using algorithm: some JWTAlgorithm) async throws {}
-
-    static func valid(sub: String = "1", now: Date = Date()) -> TestClaims {
-        TestClaims(
+extension AccessClaims {
+    /// Claims as the server issues them for `sub`; tests then spoil one to forge a bad token.
+    static func valid(sub: String = "1", now: Date = Date()) -> AccessClaims {
+        AccessClaims(
             sub: .init(value: sub), iat: .init(value: now), exp: .init(value: now.addingTimeInterval(300)),
             iss: .init(value: "portcullis"), aud: .init(value: ["portcullis-api"]), jti: .init(value: UUID().uuidString)
         )
@@ -30,7 +22,7 @@ struct AuthTests {
     static let jwtKey = "test-jwt-key-" + String(repeating: "0123456789abcdef", count: 4)
 
     /// A token signed with `key` and `digest`, as an attacker or a careless client might make one.
-    static func sign(_ claims: TestClaims, key: String = jwtKey, digest: DigestAlgorithm = .sha256) async throws -> String {
+    static func sign(_ claims: AccessClaims, key: String = jwtKey, digest: DigestAlgorithm = .sha256) async throws -> String {
         let keys = JWTKeyCollection()
         await keys.add(hmac: HMACKey(from: key), digestAlgorithm: digest)
         return try await keys.sign(claims)
@@ -59,7 +51,7 @@ struct AuthTests {
             #expect(claims["exp"] as? Double == iat + 600)
             #expect(abs(iat - Date().timeIntervalSince1970) < 60)
             let verified = try await JWTKeyCollection().add(hmac: HMACKey(from: Self.jwtKey), digestAlgorithm: .sha256)
-                .verify(token, as: TestClaims.self)
+                .verify(token, as: AccessClaims.self)
             #expect(verified.sub.value == String(id))
         }
     }
@@ -87,15 +79,15 @@ struct AuthTests {
         try await withTestApp(backend: backend, overrides: ["security.jwt_secret_key": Self.jwtKey]) { client, _, _ in
             let id = try await client.signUp("heidi")
             let now = Date()
-            var expired = TestClaims.valid(sub: String(id), now: now.addingTimeInterval(-1000))
+            var expired = AccessClaims.valid(sub: String(id), now: now.addingTimeInterval(-1000))
             expired.exp = .init(value: now.addingTimeInterval(-10))
-            var otherAudience = TestClaims.valid(sub: String(id))
+            var otherAudience = AccessClaims.valid(sub: String(id))
             otherAudience.aud = .init(value: ["someone-else"])
-            var otherIssuer = TestClaims.valid(sub: String(id))
+            var otherIssuer = AccessClaims.valid(sub: String(id))
             otherIssuer.iss = .init(value: "evil")
-            var fromTheFuture = TestClaims.valid(sub: String(id))
+            var fromTheFuture = AccessClaims.valid(sub: String(id))
             fromTheFuture.iat = .init(value: now.addingTimeInterval(3600))
-            var notAUser = TestClaims.valid(sub: "admin")
+            var notAUser = AccessClaims.valid(sub: "admin")
             notAUser.sub = .init(value: "admin")
             let good = try await Self.sign(.valid(sub: String(id)))
             let goodParts = good.split(separator: ".")

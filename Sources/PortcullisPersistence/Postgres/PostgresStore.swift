@@ -10,7 +10,8 @@ import Synchronization
 /// `database.pool_size` connections are kept open, up to `database.max_overflow` more are opened
 /// under load (and closed after a minute idle). With `database.pre_ping`, a unit of work whose
 /// connection turns out dead at `BEGIN` — before anything was sent — is retried on another,
-/// so a database restart costs the first requests nothing but a reconnect.
+/// as is a read-only unit that lost its connection, so a database restart costs the first
+/// requests nothing but a reconnect.
 final class PostgresStore: Store {
     let dialect = SQLDialect.postgres
     private let client: PostgresClient
@@ -49,10 +50,21 @@ final class PostgresStore: Store {
             do {
                 return try await withConnection { connection in
                     let session = PostgresSession(connection: connection, scope: SessionScope(), logger: logger)
+                    guard mode == .write else {
+                        // Reads run without BEGIN/COMMIT: under READ COMMITTED each statement has
+                        // its own snapshot either way, and two round trips fewer is most of a read's
+                        // cost. Reads change nothing, so a lost connection may be retried.
+                        defer { session.scope.close() }
+                        do {
+                            return try await body(session)
+                        } catch StoreError.unavailable(let reason) {
+                            throw Retryable(underlying: StoreError.unavailable(reason))
+                        }
+                    }
                     do {
-                        try await session.control(mode == .write ? "BEGIN" : "BEGIN READ ONLY")
+                        try await session.control("BEGIN")
                     } catch {
-                        throw DeadAtBegin(underlying: error)
+                        throw Retryable(underlying: error)
                     }
                     do {
                         let result = try await body(session)
@@ -65,9 +77,9 @@ final class PostgresStore: Store {
                         throw error
                     }
                 }
-            } catch let error as DeadAtBegin {
+            } catch let error as Retryable {
                 guard attempt < attempts, case StoreError.unavailable = error.underlying else { throw error.underlying }
-                logger.debug("pooled connection was dead at BEGIN; retrying on another", metadata: ["attempt": "\(attempt)"])
+                logger.debug("pooled connection was dead; retrying on another", metadata: ["attempt": "\(attempt)"])
                 attempt += 1
             } catch {
                 throw PostgresSession.translate(error)
@@ -120,8 +132,9 @@ final class PostgresStore: Store {
         var isSet: Bool { value.load(ordering: .acquiring) }
     }
 
-    /// `BEGIN` failed: nothing of the unit of work ran, so it may be retried.
-    private struct DeadAtBegin: Error {
+    /// Nothing of the unit of work took effect — `BEGIN` failed, or a read-only unit lost its
+    /// connection — so it may be retried on another connection.
+    private struct Retryable: Error {
         let underlying: any Error
     }
 }
