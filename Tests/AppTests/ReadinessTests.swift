@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import PortcullisApp
+import PortcullisPlatform
 import Testing
 
 @Suite struct ReadinessTests {
@@ -45,6 +46,34 @@ import Testing
                 let details = try #require(json(response.body)["details"] as? [String: Any])
                 #expect(details["status"] as? String == "unavailable")
                 #expect(details["checks"] as? [String: String] == ["serving": "ok", "database": "connection refused"])
+            }
+        }
+    }
+}
+
+@Suite struct DatabaseDownTests {
+    @Test("a database that cannot be reached: /readyz is 503 unavailable, a route that needs it 503 with Retry-After")
+    func databaseDownIs503() async throws {
+        try await withTemporaryDirectory { directory in
+            // A database file below a regular file can never be opened.
+            let blocker = try directory.write("not-a-directory", "")
+            let config = try PortcullisConfig.testing(stateDir: directory.path, overrides: ["database.url": "sqlite://\(blocker)/portcullis.db"])
+            let app = try AppFactory.makeApplication(config: config, loggers: LoggerFactory(config: config, sink: LogCapture()))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for service in app.services { group.addTask { try await service.run() } }
+                defer { group.cancelAll() }
+                try await Application(responder: app.responder, logger: app.logger).test(.router) { client in
+                    let ready = try await client.send(.get, "/readyz")
+                    #expect(ready.status == .serviceUnavailable)
+                    let details = try #require(ready.body["details"] as? [String: Any])
+                    #expect(details["status"] as? String == "unavailable")
+                    #expect((details["checks"] as? [String: String])?["database"] == "unavailable")
+                    let user = try await client.send(.get, "/users/1")
+                    #expect(user.status == .serviceUnavailable)
+                    #expect(user.body["error"] as? String == "ServiceUnavailable")
+                    #expect(user.headers[.retryAfter] == "1")
+                    #expect(!user.text.contains(blocker), "no path in the body")
+                }
             }
         }
     }

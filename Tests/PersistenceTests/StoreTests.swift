@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Logging
 import PortcullisPersistence
 import PortcullisPlatform
@@ -147,4 +148,48 @@ struct StoreTests {
             #expect(events == 100)
         }
     }
+}
+
+@Suite("PostgreSQL pool: pool_size, max_overflow, reconnection")
+struct PostgresPoolTests {
+    @Test("no more than pool_size + max_overflow connections are opened, however many units of work wait")
+    func poolIsBounded() async throws {
+        try await withStore(.postgres, overrides: ["database.pool_size": "2", "database.max_overflow": "1"]) { store, settings in
+            let database = String(settings.url.split(separator: "/").last!.split(separator: "?").first!)
+            let peak = PeakCounter()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<12 {
+                    group.addTask {
+                        try await store.transaction(.write) { session in
+                            let row = try await session.first(
+                                "SELECT COUNT(*) AS n FROM pg_stat_activity, pg_sleep(0.05) WHERE datname = \(database)"
+                            )
+                            peak.observe(Int(try row!.int("n")))
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(peak.value == 3, "12 units at once share 2 + 1 connections")
+        }
+    }
+
+    @Test("after the server ended every pooled connection (as a restart does), the next unit of work runs on a fresh one")
+    func killedConnectionsAreReplaced() async throws {
+        try await withStore(.postgres, overrides: ["database.pool_size": "2"]) { store, settings in
+            let database = String(settings.url.split(separator: "/").last!.split(separator: "?").first!)
+            try await store.transaction(.write) { try await $0.query("CREATE TABLE t (n BIGINT)") }
+            try await TestDatabase.terminateConnections(to: database)
+            try await store.transaction(.write) { try await $0.query("INSERT INTO t (n) VALUES (1)") }
+            let count = try await store.transaction(.readOnly) { try await $0.first("SELECT COUNT(*) AS c FROM t")!.int("c") }
+            #expect(count == 1)
+        }
+    }
+}
+
+/// The largest value seen.
+final class PeakCounter: Sendable {
+    private let peak = Mutex(0)
+    func observe(_ value: Int) { peak.withLock { $0 = max($0, value) } }
+    var value: Int { peak.withLock { $0 } }
 }

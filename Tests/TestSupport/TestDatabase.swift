@@ -39,6 +39,15 @@ public struct TestDatabase: Sendable {
         }
     }
 
+    /// Ends every session connected to `database`, as a server restart would.
+    public static func terminateConnections(to database: String) async throws {
+        try await withAdminConnection {
+            try await $0.query(PostgresQuery(
+                unsafeSQL: "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(database)' AND pid <> pg_backend_pid()"
+            ), logger: logger)
+        }
+    }
+
     /// Runs `body` with a database of `backend` that is dropped afterwards.
     public static func with<T>(
         _ backend: DatabaseBackend, in directory: TemporaryDirectory, _ body: (TestDatabase) async throws -> T

@@ -7,8 +7,8 @@ import Synchronization
 
 /// The scale-out store: PostgreSQL through postgres-nio's connection pool.
 ///
-/// `database.pool_size` connections are kept open, up to `database.max_overflow` more are opened
-/// under load (and closed after a minute idle). With `database.pre_ping`, a unit of work whose
+/// Up to `database.pool_size + database.max_overflow` connections are opened, on demand, and
+/// closed after a minute idle (see `init` for why none is kept open regardless). With `database.pre_ping`, a unit of work whose
 /// connection turns out dead at `BEGIN` — before anything was sent — is retried on another,
 /// as is a read-only unit that lost its connection, so a database restart costs the first
 /// requests nothing but a reconnect.
@@ -29,7 +29,10 @@ final class PostgresStore: Store {
             host: server.host, port: server.port, username: server.user, password: server.password,
             database: server.database, tls: tls
         )
-        configuration.options.minimumConnections = settings.poolSize
+        // No connections kept warm: postgres-nio 1.33.2's pool traps (a precondition in
+        // createNewDemandConnectionIfPossible) when a server restart drops it below its minimum
+        // and a lease arrives before the minimum is back. Connections open on demand instead.
+        configuration.options.minimumConnections = 0
         configuration.options.maximumConnections = settings.poolSize + settings.maxOverflow
         configuration.options.connectTimeout = .seconds(5)
         client = PostgresClient(configuration: configuration, backgroundLogger: logger)
