@@ -39,9 +39,9 @@ struct AuthTests {
             let token = try #require(reply.body["access_token"] as? String)
             let parts = token.split(separator: ".")
             #expect(parts.count == 3)
-            let header = try JSONSerialization.jsonObject(with: try #require(base64URL(parts[0]))) as? [String: Any]
+            let header = try JSONSerialization.jsonObject(with: try #require(Base64URL.decode(parts[0]))) as? [String: Any]
             #expect(header?["alg"] as? String == "HS256")
-            let payload = try #require(base64URL(parts[1]))
+            let payload = try #require(Base64URL.decode(parts[1]))
             let claims = try #require(try JSONSerialization.jsonObject(with: payload) as? [String: Any])
             #expect(claims["sub"] as? String == String(id))
             #expect(claims["iss"] as? String == "portcullis")
@@ -91,8 +91,7 @@ struct AuthTests {
             notAUser.sub = .init(value: "admin")
             let good = try await Self.sign(.valid(sub: String(id)))
             let goodParts = good.split(separator: ".")
-            let noneHeader = Data(#"{"alg":"none","typ":"JWT"}"#.utf8).base64EncodedString()
-                .replacingOccurrences(of: "=", with: "").replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            let noneHeader = Base64URL.encode(Array(#"{"alg":"none","typ":"JWT"}"#.utf8))
             let cases: [(String, String?)] = [
                 ("no header", nil),
                 ("not bearer", "Basic aGVpZGk6cGFzcw=="),
@@ -150,10 +149,4 @@ struct AuthTests {
             #expect(limited.status == .tooManyRequests)
         }
     }
-}
-
-func base64URL(_ text: some StringProtocol) -> Data? {
-    var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-    base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-    return Data(base64Encoded: base64)
 }

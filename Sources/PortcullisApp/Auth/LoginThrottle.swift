@@ -12,8 +12,11 @@ struct LoginThrottle: Sendable {
 
     /// The keys a login attempt counts against.
     static func keys(client: String, username: String) -> [String] {
-        ["client:" + client, "user:" + username.lowercased()]
+        ["client:" + client, userKey(username)]
     }
+
+    /// The key a username's failures count against, regardless of case.
+    static func userKey(_ username: String) -> String { "user:" + username.lowercased() }
 
     /// Seconds until a login for `keys` may be tried again, nil when it may be tried now.
     func retryAfter(_ keys: [String], in session: any DatabaseSession, now: Date = Date()) async throws -> Int? {
@@ -46,6 +49,6 @@ struct LoginThrottle: Sendable {
 
     /// Forgets the failures of a username after it logged in; the client address keeps its count.
     func recordSuccess(username: String, in session: any DatabaseSession) async throws {
-        try await session.query("DELETE FROM login_failures WHERE key = \(Self.keys(client: "", username: username)[1])")
+        try await session.query("DELETE FROM login_failures WHERE key = \(Self.userKey(username))")
     }
 }

@@ -12,7 +12,8 @@ import SQLiteNIO
 /// the connection holding it (or anything else in the process) from running.
 actor SQLiteConnectionPool {
     private let path: String
-    private let threads: NIOThreadPool
+    /// Started with the first connection, so a process that never opens one (the master) has none.
+    private var threads: NIOThreadPool?
     private let keep: Int
     private let limit: Int
     private let logger: Logger
@@ -29,12 +30,10 @@ actor SQLiteConnectionPool {
         self.keep = poolSize
         self.limit = poolSize + maxOverflow
         self.logger = logger
-        threads = NIOThreadPool(numberOfThreads: poolSize + maxOverflow)
-        threads.start()
     }
 
     deinit {
-        threads.shutdownGracefully { _ in }
+        threads?.shutdownGracefully { _ in }
     }
 
     /// A connection for one unit of work; waits when `poolSize + maxOverflow` are in use.
@@ -79,11 +78,19 @@ actor SQLiteConnectionPool {
     private func openCounted() async throws -> SQLiteConnection {
         opened += 1
         do {
-            return try await Self.open(path: path, threads: threads, logger: logger)
+            return try await Self.open(path: path, threads: startedThreads(), logger: logger)
         } catch {
             opened -= 1
             throw SQLiteSession.translate(error)
         }
+    }
+
+    private func startedThreads() -> NIOThreadPool {
+        if let threads { return threads }
+        let started = NIOThreadPool(numberOfThreads: limit)
+        started.start()
+        threads = started
+        return started
     }
 
     /// Closes a connection even from a cancelled task: the async `close()` of SQLiteNIO skips
