@@ -70,14 +70,17 @@ import Testing
                 PortcullisBinary.path, "serve", "--listen", "127.0.0.1:\(port)",
             ]
             let serve = try ServeProcess(command: command, environment: serveEnvironment(directory), in: directory.path)
+            // Wait until it serves, then send the one request the journal is searched for: a
+            // probe that timed out on a loaded machine may still have been served and logged.
+            var probeStatus: UInt?
+            let deadline = ContinuousClock.now + .seconds(15)
+            while probeStatus == nil, ContinuousClock.now < deadline {
+                probeStatus = try? await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/healthz"), timeout: .seconds(2)).status.code
+                if probeStatus == nil { try await Task.sleep(for: .milliseconds(50)) }
+            }
             var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/healthz")
             request.headers.add(name: "X-Request-ID", value: requestID)
-            var status: UInt?
-            let deadline = ContinuousClock.now + .seconds(15)
-            while status == nil, ContinuousClock.now < deadline {
-                status = try? await HTTPClient.shared.execute(request, timeout: .seconds(2)).status.code
-                if status == nil { try await Task.sleep(for: .milliseconds(50)) }
-            }
+            let status = try await HTTPClient.shared.execute(request, timeout: .seconds(30)).status.code
             #expect(status == 200)
             serve.signal(SIGTERM)
             #expect(try await serve.waitForExit() == 0)

@@ -53,19 +53,35 @@ public enum PortcullisBinary {
 
 /// A running `portcullis serve` whose standard error is collected line by line.
 public final class ServeProcess: Sendable {
-    /// Standard error, split into lines as it arrives.
-    final class LineCollector: Sendable {
-        let lines = Mutex<[String]>([])
-        private let partial = Mutex("")
+    /// Standard error, split into lines as it arrives, each JSON line parsed once on arrival
+    /// (on the reading thread), so tests that poll the records do not parse the log again and
+    /// again on the concurrency runtime's few threads.
+    final class LineCollector: @unchecked Sendable {
+        private let lock = NSLock()
+        private var lines: [String] = []
+        private var records: [[String: Any]] = []
+        private var partial = ""
 
         func append(_ chunk: String) {
-            let complete: [String] = partial.withLock { buffer in
-                buffer += chunk
-                var parts = buffer.components(separatedBy: "\n")
-                buffer = parts.removeLast()
-                return parts
-            }
-            lines.withLock { $0.append(contentsOf: complete) }
+            lock.lock()
+            defer { lock.unlock() }
+            partial += chunk
+            var parts = partial.components(separatedBy: "\n")
+            partial = parts.removeLast()
+            lines.append(contentsOf: parts)
+            records += parts.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] }
+        }
+
+        var allLines: [String] {
+            lock.lock()
+            defer { lock.unlock() }
+            return lines
+        }
+
+        var allRecords: [[String: Any]] {
+            lock.lock()
+            defer { lock.unlock() }
+            return records
         }
     }
 
@@ -102,12 +118,10 @@ public final class ServeProcess: Sendable {
     public var pid: Int32 { child.pid }
 
     /// Every complete line written to standard error so far.
-    public var stderrLines: [String] { collector.lines.withLock { $0 } }
+    public var stderrLines: [String] { collector.allLines }
 
-    /// The lines parsed as JSON objects.
-    public var records: [[String: Any]] {
-        stderrLines.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] }
-    }
+    /// The lines that are JSON objects, parsed.
+    public var records: [[String: Any]] { collector.allRecords }
 
     /// Waits for the `listening` log line and returns the port it names.
     public func waitForPort(timeout: Duration = .seconds(30)) async throws -> Int {

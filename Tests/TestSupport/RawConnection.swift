@@ -27,7 +27,6 @@ public final class RawConnection: @unchecked Sendable {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard result == 0 else {
-            close(fd)
             throw Failure(description: "connect to \(host):\(port) failed: errno \(errno)")
         }
     }
@@ -44,11 +43,12 @@ public final class RawConnection: @unchecked Sendable {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
         guard result == 0 else {
-            close(fd)
             throw Failure(description: "connect to \(unixPath) failed: errno \(errno)")
         }
     }
 
+    /// Also runs when an initializer throws, the descriptor being set by then: closing it
+    /// there as well would close whatever descriptor another thread opened meanwhile.
     deinit { close(fd) }
 
     public func send(_ text: String) throws {
