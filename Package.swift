@@ -51,7 +51,6 @@ let package = Package(
             dependencies: [
                 "PortcullisPlatform",
                 "CSystemd",
-                "CPosixSpawn",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
@@ -81,6 +80,7 @@ let package = Package(
             dependencies: [
                 "PortcullisPlatform",
                 "PortcullisPersistence",
+                "PortcullisJobs",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -90,6 +90,16 @@ let package = Package(
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "OpenAPIKit", package: "OpenAPIKit"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "PortcullisJobs",
+            dependencies: [
+                "PortcullisPlatform",
+                "PortcullisPersistence",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -110,6 +120,7 @@ let package = Package(
             name: "PortcullisPlatform",
             dependencies: [
                 "CSystemd",
+                "CPosixSpawn",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -158,6 +169,7 @@ let package = Package(
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "OpenAPIKit", package: "OpenAPIKit"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
@@ -177,6 +189,15 @@ let package = Package(
         .testTarget(
             name: "PersistenceTests",
             dependencies: ["PortcullisPersistence", "PortcullisPlatform", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "JobsTests",
+            dependencies: [
+                "PortcullisJobs", "PortcullisPersistence", "PortcullisPlatform", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -12,6 +12,13 @@ public struct SQL: Sendable, ExpressibleByStringInterpolation {
 
     public init(stringInterpolation: Interpolation) { parts = stringInterpolation.parts }
 
+    /// One statement built from two pieces: `lhs`'s text and binds, then `rhs`'s.
+    public static func + (lhs: SQL, rhs: SQL) -> SQL {
+        var joined = lhs
+        joined.parts += rhs.parts
+        return joined
+    }
+
     /// The text with placeholders in `dialect`'s style, and the values in order.
     func rendered(for dialect: SQLDialect) -> (text: String, binds: [DatabaseValue]) {
         var text = ""

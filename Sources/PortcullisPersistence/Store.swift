@@ -15,6 +15,12 @@ public protocol Store: Service {
 
     /// Checks that the database answers; throws ``StoreError/unavailable(_:)`` when it does not.
     func ping() async throws
+
+    /// Yields each time a unit of work on any process or node that sent a notification on
+    /// `channel` (`pg_notify`) commits, and once after each reconnect, since notifications sent
+    /// meanwhile are lost. Nil where the backend has no notifications (SQLite): poll instead.
+    /// The stream ends when the consuming task is cancelled.
+    func notifications(on channel: String) -> AsyncStream<Void>?
 }
 
 extension Store {

@@ -174,7 +174,8 @@ public final class Master {
         }
         arguments += workerArguments
         do {
-            let pid = try WorkerProcess.spawn(executable: executable, arguments: arguments, controlFD: pair[1], listeners: listeners.map(\.descriptor))
+            // The worker is this binary again, its control socket at 3 and the listeners at 4, 5, …
+            let pid = try Spawner.spawn(executable, arguments: arguments, passed: [pair[1]] + listeners.map(\.descriptor))
             close(pair[1])
             machine.spawned(id: id, pid: pid)
             logger.info("worker started", metadata: ["worker_index": "\(index)", "generation": "\(generation)", "worker_pid": "\(pid)"])

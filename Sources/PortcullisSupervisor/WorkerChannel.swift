@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import PortcullisPlatform
 
 /// The master's end of one worker's control socket: a thread reads the worker's line
 /// messages (`ready`, `heartbeat`, `recycle`), and once the socket closes, reaps the process.
@@ -25,7 +26,7 @@ enum WorkerChannel {
                 }
             }
             close(controlFD)
-            events.yield(.exited(id: id, status: WorkerProcess.waitForExit(pid)))
+            events.yield(.exited(id: id, status: Spawner.waitForExit(pid)))
         }
         thread.name = "portcullis-worker-\(id)"
         thread.start()

@@ -7,12 +7,14 @@ import HummingbirdTesting
 import Logging
 import PortcullisApp
 import PortcullisPlatform
+import ServiceLifecycle
 
 /// Builds the real application through the app factory with the testing profile, captures
 /// its logs, and runs `test` against it through Hummingbird's in-process test client.
 ///
 /// As `serve` does, it runs the start-up hooks (migrations) first, and the app's services (the
-/// store) and before-serving hooks around the test. The database is a fresh one on `backend`;
+/// store, the background tasks), its workloads (the job runner) and before-serving hooks around
+/// the test, stopping them gracefully after it. The database is a fresh one on `backend`;
 /// password hashes use scrypt's lowest allowed cost, unless `overrides` says otherwise.
 func withTestApp<T: Sendable>(
     backend: DatabaseBackend = .sqlite,
@@ -29,11 +31,22 @@ func withTestApp<T: Sendable>(
             let app = try AppFactory.makeApplication(config: config, loggers: loggers, customize: customize)
             try await app.lifecycle.runStartup(logger: app.logger)
             return try await app.lifecycle.run(logger: app.logger) {
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    for service in app.services { group.addTask { try await service.run() } }
-                    defer { group.cancelAll() }
+                // As in a serving process: the workloads stop first, then the services in reverse order.
+                let services = ServiceGroup(configuration: .init(
+                    services: (app.services + app.workloads).map { .init(service: $0) }, logger: app.logger
+                ))
+                return try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await services.run() }
                     let harness = Application(responder: app.responder, logger: app.logger)
-                    return try await harness.test(.router) { client in try await test(client, app, capture) }
+                    let outcome: Result<T, any Error>
+                    do {
+                        outcome = .success(try await harness.test(.router) { client in try await test(client, app, capture) })
+                    } catch {
+                        outcome = .failure(error)
+                    }
+                    await services.triggerGracefulShutdown()
+                    try await group.waitForAll()
+                    return try outcome.get()
                 }
             }
         }

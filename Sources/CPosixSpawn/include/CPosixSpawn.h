@@ -9,4 +9,7 @@
 /// module is not built with; this wrapper is compiled with it.
 int portcullis_spawn_closefrom(posix_spawn_file_actions_t *actions, int from);
 
+/// pipe2(fds, O_CLOEXEC): a pipe whose ends no child inherits unless handed over on purpose.
+int portcullis_pipe_cloexec(int fds[2]);
+
 #endif

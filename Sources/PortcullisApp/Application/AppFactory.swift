@@ -1,6 +1,7 @@
 import Foundation
 public import PortcullisPlatform
 public import Logging
+import PortcullisJobs
 import PortcullisPersistence
 
 /// The app factory: one function builds the whole application from a validated configuration.
@@ -26,13 +27,38 @@ public enum AppFactory {
         builder.atStartup("database migrations") {
             try await migrate(config.database, logger: databaseLogger)
         }
+        let store = try StoreFactory.make(config.database, logger: databaseLogger)
+        let stopBudget = config.server.drainDelay + config.server.gracefulTimeout
+        let jobsLogger = loggers.logger("portcullis.jobs")
+        let queue = JobQueue(store: store, lease: .seconds(config.jobs.leaseSeconds), maxAttempts: config.jobs.maxAttempts)
+        let background = BackgroundTasks(readiness: builder.readiness, stopBudget: stopBudget, logger: loggers.logger("portcullis.background"))
         let services = AppServices(
-            store: try StoreFactory.make(config.database, logger: databaseLogger),
+            store: store,
             passwords: PasswordHasher(cost: config.security.passwordHashCost),
             tokens: TokenService(security: config.security),
-            throttle: LoginThrottle(maxFailures: config.security.loginMaxFailures)
+            throttle: LoginThrottle(maxFailures: config.security.loginMaxFailures),
+            jobs: queue,
+            runner: JobRunner(
+                queue: queue,
+                handlers: [
+                    SendEmailJob.handler(
+                        transport: MailTransports.make(config.mail, stateDir: stateDir), from: config.mail.from,
+                        transportName: config.mail.transport
+                    ),
+                    ProcessDataJob.handler,
+                ],
+                concurrency: config.jobs.concurrency,
+                // SQLite has no notifications: jobs other processes enqueue are found by looking.
+                pollInterval: store.dialect == .sqlite ? .seconds(1) : .seconds(10),
+                stopBudget: stopBudget,
+                logger: jobsLogger
+            ),
+            background: background,
+            retention: JobRetention(queue: queue, background: background, retentionDays: config.jobs.retentionDays, logger: jobsLogger)
         )
         builder.addService(services.store)
+        builder.addService(services.background)
+        builder.addWorkload(services.runner)
         builder.beforeServing("signing key") { await services.tokens.loadKey() }
         builder.addReadinessCheck(.init(name: "database") {
             do {
@@ -46,6 +72,7 @@ public enum AppFactory {
         builder.register(UsersBlueprint.make(services: services))
         builder.register(APIBlueprint.make(services: services))
         builder.register(AuthBlueprint.make(services: services, logger: loggers.logger("portcullis.auth")))
+        builder.register(JobsBlueprint.make(services: services))
         try builder.registerDocs(version: apiVersion)
         customize(&builder)
         return builder.build()

@@ -17,6 +17,7 @@ public struct ApplicationBuilder {
     private var beforeServing: [LifecycleHook] = []
     private var afterServing: [LifecycleHook] = []
     private var services: [any Service] = []
+    private var workloads: [any Service] = []
     /// What `/readyz` reports; blueprints that serve it take it from here.
     public let readiness = Readiness()
 
@@ -53,6 +54,10 @@ public struct ApplicationBuilder {
     /// Adds a service each serving process runs while it serves (the store's connection pool);
     /// it starts before the server and stops after it.
     public mutating func addService(_ service: any Service) { services.append(service) }
+    /// Adds work each serving process does beside answering requests (the job runner). A
+    /// graceful stop drains it at the same time as the server's connections, with the same
+    /// budget, before the services stop.
+    public mutating func addWorkload(_ workload: any Service) { workloads.append(workload) }
 
     /// Registers `/openapi.json` and `/docs`, documenting every route registered so far that
     /// carries a ``RouteDoc`` — theirs included.
@@ -91,6 +96,7 @@ public struct ApplicationBuilder {
             readiness: readiness,
             routes: table.routes,
             services: services,
+            workloads: workloads,
             loggers: loggers,
             logger: loggers.logger("portcullis.app")
         )

@@ -13,8 +13,11 @@ public struct PortcullisApplication: Sendable {
     public let readiness: Readiness
     /// Every route the router answers (HEAD excepted, which it adds wherever GET is).
     public let routes: [RegisteredRoute]
-    /// What the process runs beside its server while it serves.
+    /// What the process runs while it serves: started before the server, stopped after it in
+    /// reverse order (the background tasks, then the store).
     public let services: [any Service]
+    /// What the process runs beside its server (the job runner), drained together with it.
+    public let workloads: [any Service]
     public let loggers: LoggerFactory
     public let logger: Logger
 }

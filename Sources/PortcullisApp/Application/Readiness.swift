@@ -23,6 +23,7 @@ public final class Readiness: Sendable {
     }
 
     private let draining = Atomic<Bool>(false)
+    private let drainStart = Mutex<ContinuousClock.Instant?>(nil)
     private let checks = Mutex<[Check]>([])
 
     init() {}
@@ -34,8 +35,12 @@ public final class Readiness: Sendable {
 
     /// From now on `/readyz` answers 503 `draining`; called first thing on a graceful stop.
     public func beginDraining() {
+        drainStart.withLock { $0 = $0 ?? .now }
         draining.store(true, ordering: .releasing)
     }
+
+    /// When the graceful stop began, so work drained after the server shares its budget; nil while serving.
+    public var drainingSince: ContinuousClock.Instant? { drainStart.withLock { $0 } }
 
     public var isDraining: Bool { draining.load(ordering: .acquiring) }
 

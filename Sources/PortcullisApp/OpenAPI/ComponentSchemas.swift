@@ -38,6 +38,37 @@ enum ComponentSchemas {
             ],
             additionalProperties: .a(false)
         ),
+        "EmailQueued": .object(
+            properties: [
+                "message": .string(allowedValues: "Email queued"),
+                "job_id": .integer(description: "Poll `GET /jobs/{job_id}`.", minimum: (1, exclusive: false)),
+            ],
+            additionalProperties: .a(false)
+        ),
+        "JobQueued": .object(
+            properties: ["job_id": .integer(description: "Poll `GET /jobs/{job_id}`.", minimum: (1, exclusive: false))],
+            additionalProperties: .a(false)
+        ),
+        "Job": .object(
+            properties: [
+                "id": .integer(minimum: (1, exclusive: false)),
+                "kind": .string(allowedValues: "send_email", "process_data"),
+                "state": .string(
+                    description: "queued → running → succeeded; a failed attempt → retrying (after a backoff) or, with no attempts left, dead.",
+                    allowedValues: "queued", "running", "retrying", "succeeded", "dead"
+                ),
+                "attempts": .integer(description: "Attempts started so far.", minimum: (0, exclusive: false)),
+                "result": .object(
+                    nullable: true,
+                    description: "Set once succeeded: `{count, sum, min, max, mean}` for process_data, `{message_id, transport}` for send_email.",
+                    additionalProperties: .a(true)
+                ),
+                "error": .string(nullable: true, description: "The last attempt's error, kept when the job is dead."),
+                "created_at": .string(format: .dateTime),
+                "updated_at": .string(format: .dateTime),
+            ],
+            additionalProperties: .a(false)
+        ),
         "Token": .object(
             properties: [
                 "access_token": .string(description: "An HS256 JWT with sub, iat, exp, iss, aud and jti."),

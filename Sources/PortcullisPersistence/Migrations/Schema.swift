@@ -45,5 +45,57 @@ public enum Schema {
                 """,
             ]
         ),
+        Migration(
+            version: 2,
+            name: "jobs",
+            sqlite: [
+                """
+                CREATE TABLE jobs (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    kind TEXT NOT NULL,
+                    payload TEXT NOT NULL,
+                    owner_id INTEGER,
+                    request_id TEXT,
+                    idempotency_key TEXT UNIQUE,
+                    state TEXT NOT NULL,
+                    attempts INTEGER NOT NULL,
+                    max_attempts INTEGER NOT NULL,
+                    run_at REAL NOT NULL,
+                    lease_token TEXT,
+                    lease_expires_at REAL,
+                    result TEXT,
+                    error TEXT,
+                    created_at REAL NOT NULL,
+                    updated_at REAL NOT NULL
+                )
+                """,
+                "CREATE INDEX jobs_due ON jobs (run_at) WHERE state IN ('queued', 'retrying')",
+                "CREATE INDEX jobs_leased ON jobs (lease_expires_at) WHERE state = 'running'",
+            ],
+            postgres: [
+                """
+                CREATE TABLE jobs (
+                    id BIGSERIAL PRIMARY KEY,
+                    kind TEXT NOT NULL,
+                    payload TEXT NOT NULL,
+                    owner_id BIGINT,
+                    request_id TEXT,
+                    idempotency_key TEXT UNIQUE,
+                    state TEXT NOT NULL,
+                    attempts BIGINT NOT NULL,
+                    max_attempts BIGINT NOT NULL,
+                    run_at TIMESTAMPTZ NOT NULL,
+                    lease_token TEXT,
+                    lease_expires_at TIMESTAMPTZ,
+                    result TEXT,
+                    error TEXT,
+                    created_at TIMESTAMPTZ NOT NULL,
+                    updated_at TIMESTAMPTZ NOT NULL
+                )
+                """,
+                "CREATE INDEX jobs_due ON jobs (run_at) WHERE state IN ('queued', 'retrying')",
+                "CREATE INDEX jobs_leased ON jobs (lease_expires_at) WHERE state = 'running'",
+            ]
+        ),
     ]
 }

@@ -17,7 +17,10 @@ final class PostgresStore: Store {
     private let client: PostgresClient
     private let prePing: Bool
     private let attempts: Int
+    /// How long a unit of work waits for a pooled connection (`database.pool_timeout`).
+    private let leaseTimeout: Duration
     private let logger: Logger
+    private let listener: PostgresListener
 
     init(server: DatabaseURL.Postgres, settings: PortcullisConfig.Database, logger: Logger) {
         let tls: PostgresClient.Configuration.TLS = switch server.tls {
@@ -37,8 +40,10 @@ final class PostgresStore: Store {
         configuration.options.connectTimeout = .seconds(5)
         client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         prePing = settings.prePing
+        leaseTimeout = settings.poolTimeout
         attempts = settings.prePing ? settings.poolSize + settings.maxOverflow + 1 : 1
         self.logger = logger
+        listener = PostgresListener(server: server, logger: logger)
     }
 
     func run() async throws {
@@ -91,14 +96,14 @@ final class PostgresStore: Store {
     }
 
     /// postgres-nio's pool waits for a connection as long as it takes — for ever while the
-    /// server is down. A unit of work waits at most ``leaseTimeout``, then fails as unavailable
+    /// server is down. A unit of work waits at most `database.pool_timeout`, then fails as unavailable
     /// (a 503 for a request), so clients and probes get an answer.
     private func withConnection<Result: Sendable>(
         _ body: @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         let leased = LeaseFlag()
         let client = client
-        let timeout = Self.leaseTimeout
+        let timeout = leaseTimeout
         return try await withoutActuallyEscaping(body) { body in
             try await withThrowingTaskGroup(of: Result?.self) { group in
                 group.addTask {
@@ -121,11 +126,12 @@ final class PostgresStore: Store {
         }
     }
 
-    /// How long a unit of work waits for a pooled connection.
-    static let leaseTimeout = Duration.seconds(5)
-
     func ping() async throws {
         _ = try await transaction(.readOnly) { session in try await session.query("SELECT 1") }
+    }
+
+    func notifications(on channel: String) -> AsyncStream<Void>? {
+        listener.notifications(on: channel)
     }
 
     /// Whether a unit of work got its connection.

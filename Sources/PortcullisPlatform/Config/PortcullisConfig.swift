@@ -65,12 +65,16 @@ public struct PortcullisConfig: Sendable {
         public var poolSize: Int
         public var maxOverflow: Int
         public var prePing: Bool
+        /// How long a unit of work waits for a PostgreSQL connection.
+        public var poolTimeout: Duration
     }
 
     public struct Jobs: Sendable {
         public var concurrency: Int
         public var maxAttempts: Int
         public var leaseSeconds: Int
+        /// Days succeeded and dead jobs are kept; 0 keeps them for ever.
+        public var retentionDays: Int
     }
 
     public struct Mail: Sendable {
@@ -144,12 +148,14 @@ public struct PortcullisConfig: Sendable {
             url: settings[Settings.databaseURL],
             poolSize: settings[Settings.databasePoolSize],
             maxOverflow: settings[Settings.databaseMaxOverflow],
-            prePing: settings[Settings.databasePrePing]
+            prePing: settings[Settings.databasePrePing],
+            poolTimeout: .seconds(settings[Settings.databasePoolTimeout])
         )
         jobs = Jobs(
             concurrency: settings[Settings.jobsConcurrency],
             maxAttempts: settings[Settings.jobsMaxAttempts],
-            leaseSeconds: settings[Settings.jobsLeaseSeconds]
+            leaseSeconds: settings[Settings.jobsLeaseSeconds],
+            retentionDays: settings[Settings.jobsRetentionDays]
         )
         mail = Mail(
             transport: settings[Settings.mailTransport],

@@ -67,14 +67,19 @@ public enum Settings {
     public static let databasePoolSize = Setting<Int>("database.pool_size", default: 5, check: Check.within(1...1000))
     public static let databaseMaxOverflow = Setting<Int>("database.max_overflow", default: 10, check: Check.within(0...1000))
     public static let databasePrePing = Setting<Bool>("database.pre_ping", default: true)
+    public static let databasePoolTimeout = Setting<Double>("database.pool_timeout", default: 5, check: Check.within(0.1...600))
 
     public static let jobsConcurrency = Setting<Int>("jobs.concurrency", default: 4, check: Check.within(1...1000))
     public static let jobsMaxAttempts = Setting<Int>("jobs.max_attempts", default: 5, check: Check.within(1...100))
     public static let jobsLeaseSeconds = Setting<Int>("jobs.lease_seconds", default: 30, check: Check.within(5...86400))
+    public static let jobsRetentionDays = Setting<Int>("jobs.retention_days", default: 7, check: Check.within(0...3650))
 
     public static let mailTransport = Setting<String>("mail.transport", default: "outbox", check: Check.oneOf(["outbox", "sendmail"]))
     public static let mailSendmailPath = Setting<String>("mail.sendmail_path", default: "/usr/sbin/sendmail", check: { $0.hasPrefix("/") ? nil : "must be an absolute path" })
-    public static let mailFrom = Setting<String>("mail.from", default: "portcullis@localhost", check: { $0.contains("@") ? nil : "must be an email address" })
+    public static let mailFrom = Setting<String>("mail.from", default: "portcullis@localhost", check: { address in
+        address.contains("@") && !address.unicodeScalars.contains { $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F }
+            ? nil : "must be an email address"
+    })
 
     public static let wsMaxMessageBytes = Setting<Int>("ws.max_message_bytes", default: 1_048_576, check: Check.within(1...67_108_864))
     public static let wsSendQueueMessages = Setting<Int>("ws.send_queue_messages", default: 256, check: Check.within(1...100_000))
@@ -95,8 +100,8 @@ public enum Settings {
         tlsCertFile, tlsKeyFile, tlsListen, tlsMinVersion,
         secretKey, jwtSecretKey, jwtTTL, jwtIssuer, jwtAudience, loginMaxFailures, passwordHashCost,
         corsOrigins, corsAllowCredentials,
-        databaseURL, databasePoolSize, databaseMaxOverflow, databasePrePing,
-        jobsConcurrency, jobsMaxAttempts, jobsLeaseSeconds,
+        databaseURL, databasePoolSize, databaseMaxOverflow, databasePrePing, databasePoolTimeout,
+        jobsConcurrency, jobsMaxAttempts, jobsLeaseSeconds, jobsRetentionDays,
         mailTransport, mailSendmailPath, mailFrom,
         wsMaxMessageBytes, wsSendQueueMessages, wsPingInterval, wsMaxConnections,
         logLevel, logFormat,

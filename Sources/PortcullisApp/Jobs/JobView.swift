@@ -1,0 +1,29 @@
+import Foundation
+import PortcullisJobs
+import PortcullisPlatform
+
+/// A job as `GET /jobs/{id}` shows it: `{id, kind, state, attempts, result, error, created_at, updated_at}`.
+struct JobView: Encodable {
+    let job: JobQueue.Record
+
+    init(_ job: JobQueue.Record) { self.job = job }
+
+    private enum CodingKeys: String, CodingKey {
+        case id, kind, state, attempts, result, error
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        let format = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+        try container.encode(job.id, forKey: .id)
+        try container.encode(job.kind, forKey: .kind)
+        try container.encode(job.state.rawValue, forKey: .state)
+        try container.encode(job.attempts, forKey: .attempts)
+        try container.encode(job.result ?? .null, forKey: .result)
+        try container.encode(job.error, forKey: .error)
+        try container.encode(format.format(job.createdAt), forKey: .createdAt)
+        try container.encode(format.format(job.updatedAt), forKey: .updatedAt)
+    }
+}
