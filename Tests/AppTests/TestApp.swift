@@ -15,7 +15,8 @@ import ServiceLifecycle
 /// As `serve` does, it runs the start-up hooks (migrations) first, and the app's services (the
 /// store, the background tasks), its workloads (the job runner) and before-serving hooks around
 /// the test, stopping them gracefully after it. The database is a fresh one on `backend`;
-/// password hashes use scrypt's lowest allowed cost, unless `overrides` says otherwise.
+/// password hashes use scrypt's lowest allowed cost and a unit of work waits up to 30 s for a
+/// PostgreSQL connection, unless `overrides` says otherwise.
 func withTestApp<T: Sendable>(
     backend: DatabaseBackend = .sqlite,
     overrides: [String: String] = [:],
@@ -24,7 +25,8 @@ func withTestApp<T: Sendable>(
 ) async throws -> T {
     try await withTemporaryDirectory { directory in
         try await TestDatabase.with(backend, in: directory) { database in
-            let settings = overrides.merging(["database.url": database.url, "security.password_hash_cost": "10"]) { mine, _ in mine }
+            let defaults = testStoreDefaults(database).merging(["security.password_hash_cost": "10"]) { $1 }
+            let settings = overrides.merging(defaults) { mine, _ in mine }
             let config = try PortcullisConfig.testing(stateDir: directory.path, overrides: settings)
             let capture = LogCapture()
             let loggers = LoggerFactory(config: config, sink: capture)

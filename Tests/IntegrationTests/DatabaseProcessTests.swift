@@ -8,7 +8,9 @@ import Testing
 /// any worker, and the login limit shared by every worker process.
 @Suite struct DatabaseProcessTests {
     static func environment(_ directory: TemporaryDirectory, _ database: TestDatabase, _ extra: [String: String] = [:]) -> [String: String] {
-        serveEnvironment(directory, ["PORTCULLIS_DATABASE_URL": database.url, "PORTCULLIS_SECURITY_PASSWORD_HASH_COST": "10"].merging(extra) { $1 })
+        serveEnvironment(directory, [
+            "PORTCULLIS_DATABASE_URL": database.url, "PORTCULLIS_DATABASE_POOL_TIMEOUT": "30", "PORTCULLIS_SECURITY_PASSWORD_HASH_COST": "10",
+        ].merging(extra) { $1 })
     }
 
     static func post(_ port: Int, _ path: String, _ body: String, headers: [(String, String)] = []) async throws -> HTTPClientResponse {

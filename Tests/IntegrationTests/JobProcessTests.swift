@@ -156,8 +156,11 @@ import Testing
                 print("kill -9 of worker pid \(pid): jobs held \(held.count), lost \(lost), re-run \(rerun.count), delivered twice \(duplicated)")
                 #expect(lost == 0)
                 #expect(delivered.keys.sorted() == recipients.sorted(), "every email was delivered")
-                #expect(rerun.isSubset(of: held), "only jobs the killed worker held ran again: \(rerun) ⊄ \(held)")
-                #expect(duplicated <= held.count)
+                // Only jobs the killed worker had claimed can run again: at most jobs.concurrency.
+                // (Its log is no exact account: the kill can fall between a claim and its "job
+                // started", or between a success and its line.)
+                #expect(rerun.count <= 4, "\(rerun)")
+                #expect(duplicated <= rerun.count)
                 #expect(MasterProcessTests.masterMessages(serve.records, "worker died").count == 1)
                 #expect(MasterProcessTests.masterMessages(serve.records, "worker started").count == 3, "the master replaced it")
                 serve.signal(SIGTERM)

@@ -12,7 +12,7 @@ func withStores<T: Sendable>(
 ) async throws -> T {
     try await withTemporaryDirectory { directory in
         try await TestDatabase.with(backend, in: directory) { database in
-            let config = try PortcullisConfig.testing(stateDir: directory.path, overrides: ["database.url": database.url])
+            let config = try PortcullisConfig.testing(stateDir: directory.path, overrides: testStoreDefaults(database))
             let stores = try (0..<count).map { _ in try StoreFactory.make(config.database, logger: Logger(label: "test")) }
             return try await withThrowingTaskGroup(of: Void.self) { group in
                 for store in stores { group.addTask { try await store.run() } }

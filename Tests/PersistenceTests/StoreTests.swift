@@ -13,7 +13,7 @@ func withStore<T: Sendable>(
     try await withTemporaryDirectory { directory in
         try await TestDatabase.with(backend, in: directory) { database in
             let settings = try PortcullisConfig.testing(
-                stateDir: directory.path, overrides: overrides.merging(["database.url": database.url]) { mine, _ in mine }
+                stateDir: directory.path, overrides: overrides.merging(testStoreDefaults(database)) { mine, _ in mine }
             ).database
             let store = try StoreFactory.make(settings, logger: Logger(label: "test"))
             return try await store.whileRunning { try await body(store, settings) }
@@ -113,9 +113,7 @@ struct StoreTests {
 
     @Test("several stores (as worker processes have) writing at once lose no write", arguments: DatabaseBackend.allCases)
     func concurrentWritersLoseNothing(backend: DatabaseBackend) async throws {
-        // 100 transactions queue for one row's lock: give them longer than the default 5 s to
-        // get a connection, so a loaded machine does not fail the test.
-        try await withStore(backend, overrides: ["database.pool_timeout": "60"]) { store, settings in
+        try await withStore(backend) { store, settings in
             try await store.transaction(.write) { session in
                 try await session.query("CREATE TABLE counter (n BIGINT NOT NULL)")
                 try await session.query("CREATE TABLE events (writer BIGINT NOT NULL)")
@@ -156,7 +154,7 @@ struct StoreTests {
 struct PostgresPoolTests {
     @Test("no more than pool_size + max_overflow connections are opened, however many units of work wait")
     func poolIsBounded() async throws {
-        try await withStore(.postgres, overrides: ["database.pool_size": "2", "database.max_overflow": "1", "database.pool_timeout": "60"]) { store, settings in
+        try await withStore(.postgres, overrides: ["database.pool_size": "2", "database.max_overflow": "1"]) { store, settings in
             let database = String(settings.url.split(separator: "/").last!.split(separator: "?").first!)
             let peak = PeakCounter()
             try await withThrowingTaskGroup(of: Void.self) { group in

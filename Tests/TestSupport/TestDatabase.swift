@@ -2,6 +2,14 @@ import Foundation
 import Logging
 import PostgresNIO
 
+/// The settings every test store starts from: the test database, and up to 30 s for a unit of
+/// work to get a PostgreSQL connection instead of the default 5. Behaviour, not latency, is
+/// under test, and on a loaded machine (the suite runs in parallel on two CPUs) a connection
+/// can take longer than 5 s.
+public func testStoreDefaults(_ database: TestDatabase) -> [String: String] {
+    ["database.url": database.url, "database.pool_timeout": "30"]
+}
+
 /// The two stores every persistence, users and auth test runs on.
 public enum DatabaseBackend: String, CaseIterable, Sendable, CustomStringConvertible {
     case sqlite
