@@ -76,7 +76,9 @@ public final class RawConnection: @unchecked Sendable {
     public func read(timeout: Double, until done: @escaping @Sendable (String) -> Bool) async -> Reading {
         let fd = self.fd
         return await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
+            // A queue of its own: the global queue has as many threads as CPUs, and a few reads
+            // blocked in poll would hold up every other user of it.
+            DispatchQueue(label: "raw-connection-read").async {
                 let deadline = Date().addingTimeInterval(timeout)
                 var received = [UInt8]()
                 var buffer = [UInt8](repeating: 0, count: 65536)

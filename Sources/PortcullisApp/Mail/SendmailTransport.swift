@@ -74,10 +74,12 @@ struct SendmailTransport: MailTransport {
 
         /// The exit status and the first line the program printed (at most 200 characters).
         func finish() async -> (Int32, String) {
+            // Queues of their own, which get threads of their own: the global queue has one
+            // thread per CPU, and a few transports blocked on their programs would stall it.
             await withCheckedContinuation { continuation in
-                DispatchQueue.global().async {
+                DispatchQueue(label: "portcullis-sendmail-drain").async {
                     let group = DispatchGroup()
-                    DispatchQueue.global().async(group: group) { feed() }
+                    DispatchQueue(label: "portcullis-sendmail-feed").async(group: group) { feed() }
                     let printed = drain()
                     group.wait()
                     continuation.resume(returning: (Spawner.waitForExit(pid), printed))
