@@ -124,7 +124,7 @@ public struct JobQueue: Sendable {
                 let skipLocked: SQL = session.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
                 let statement: SQL = """
                     UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_token = \(token),
-                        lease_expires_at = \(.date(now + lease.timeInterval)), updated_at = \(.date(now))
+                        lease_expires_at = \(.date(now + lease.seconds)), updated_at = \(.date(now))
                     WHERE id IN (SELECT id FROM jobs WHERE state IN ('queued', 'retrying') AND run_at <= \(.date(now))
                                  ORDER BY run_at, id LIMIT \(limit)
                     """ + skipLocked + ") RETURNING id, kind, payload, attempts, max_attempts, request_id"
@@ -167,7 +167,7 @@ public struct JobQueue: Sendable {
         let lease = self.lease
         return try await store.transaction(.write) { session in
             try await session.first("""
-                UPDATE jobs SET lease_expires_at = \(.date(Date() + lease.timeInterval))
+                UPDATE jobs SET lease_expires_at = \(.date(Date() + lease.seconds))
                 WHERE id = \(claim.id) AND lease_token = \(claim.token) AND state = 'running' RETURNING id
                 """) != nil
         }
@@ -190,7 +190,7 @@ public struct JobQueue: Sendable {
             case .succeeded, .failed:
                 row = try await session.first("""
                     UPDATE jobs SET state = \(state.rawValue), result = \(resultText), error = \(error),
-                        run_at = \(.date(now + retryDelay.timeInterval)), lease_token = NULL, lease_expires_at = NULL,
+                        run_at = \(.date(now + retryDelay.seconds)), lease_token = NULL, lease_expires_at = NULL,
                         updated_at = \(.date(now))
                     WHERE id = \(claim.id) AND lease_token = \(claim.token) AND state = 'running' RETURNING id
                     """)
@@ -242,13 +242,5 @@ public struct JobQueue: Sendable {
                 "DELETE FROM jobs WHERE state IN ('succeeded', 'dead') AND updated_at < \(.date(cutoff)) RETURNING id"
             ).count
         }
-    }
-}
-
-extension Duration {
-    /// The duration in seconds, for date arithmetic.
-    var timeInterval: TimeInterval {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }

@@ -154,7 +154,7 @@ public final class JobRunner: Service {
             outcome = .failure(CancellationError())
         }
         let elapsed = ContinuousClock.now - started
-        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        let milliseconds = elapsed.milliseconds
         attemptLogger[metadataKey: "duration_ms"] = .stringConvertible((milliseconds * 10).rounded() / 10)
         let finalOutcome = outcome
         let outcomeLogger = attemptLogger
@@ -223,7 +223,7 @@ public final class JobRunner: Service {
                 switch state {
                 case .retrying?:
                     logger.warning("job failed; will retry", metadata: [
-                        "error": .string(message), "retry_in_s": .stringConvertible((delay.timeInterval * 10).rounded() / 10),
+                        "error": .string(message), "retry_in_s": .stringConvertible((delay.seconds * 10).rounded() / 10),
                     ])
                 case .dead?:
                     logger.error("job failed; it is dead", metadata: ["error": .string(message), "attempts": "\(claim.attempt)"])

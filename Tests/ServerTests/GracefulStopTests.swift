@@ -77,6 +77,22 @@ import Testing
         }
     }
 
+    @Test func aFirstRequestHalfSentWhenTheStopArrivesIsAnsweredWithConnectionClose() async throws {
+        try await withLiveServer(overrides: ["server.graceful_timeout": "10", "server.header_timeout": "60"]) { server in
+            let connection = try RawConnection(port: server.port)
+            try connection.send("GET /healthz HTTP/1.1\r\nHost: loc")
+            try await Task.sleep(for: .milliseconds(100))
+            await server.stop()
+            while !server.logs.text.contains("listeners closed") { try await Task.sleep(for: .milliseconds(5)) }
+            try await Task.sleep(for: .milliseconds(600))
+            try connection.send("alhost\r\n\r\n")
+            let reading = await connection.readUntilClosed(timeout: 10)
+            #expect(reading.text.hasPrefix("HTTP/1.1 200 OK"))
+            #expect(reading.text.lowercased().contains("connection: close"))
+            #expect(reading.closedByServer)
+        }
+    }
+
     @Test func anIdleKeepAliveClientsNextRequestDuringAStopIsAnsweredWithConnectionClose() async throws {
         try await withLiveServer(overrides: ["server.graceful_timeout": "10"]) { server in
             let connection = try RawConnection(port: server.port)

@@ -24,9 +24,31 @@ struct LiveServer: Sendable {
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         return try await HTTPClient.shared.execute(request, timeout: .seconds(10))
     }
+
+    /// POSTs a JSON body; returns the status and the body's text.
+    func post(_ path: String, json: String) async throws -> (status: Int, body: String) {
+        var request = HTTPClientRequest(url: base + path)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(string: json))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        return (Int(response.status.code), String(buffer: body))
+    }
+
+    /// Signs `username` up and logs in; returns the access token.
+    func token(for username: String) async throws -> String {
+        let password = "correct horse battery"
+        _ = try await post("/users", json: #"{"username":"\#(username)","email":"\#(username)@example.com","password":"\#(password)"}"#)
+        let login = try await post("/auth/login", json: #"{"username":"\#(username)","password":"\#(password)"}"#)
+        let reply = try JSONSerialization.jsonObject(with: Data(login.body.utf8)) as? [String: Any]
+        guard let token = reply?["access_token"] as? String else { throw RawConnection.Failure(description: "login failed: \(login.body)") }
+        return token
+    }
 }
 
-/// Starts a server, runs `test`, then stops it gracefully and waits until it has stopped.
+/// Starts a server as `serve` does — start-up hooks (migrations), then before-serving hooks —
+/// runs `test`, then stops it gracefully and waits until it has stopped.
 func withLiveServer<T: Sendable>(
     overrides: [String: String] = [:],
     listeners extra: [ListenAddress] = [],
@@ -41,6 +63,7 @@ func withLiveServer<T: Sendable>(
     let config = try PortcullisConfig.testing(stateDir: directory.path, overrides: settings)
     let logs = LogCapture()
     let app = try AppFactory.makeApplication(config: config, loggers: LoggerFactory(config: config, sink: logs), customize: customize)
+    try await app.lifecycle.runStartup(logger: Logger(label: "test"))
     let (addresses, continuation) = AsyncStream.makeStream(of: [SocketAddress].self)
     let server = HTTPServer(
         app: app,
@@ -51,7 +74,7 @@ func withLiveServer<T: Sendable>(
     return try await withThrowingTaskGroup(of: Void.self) { tasks in
         tasks.addTask {
             defer { continuation.finish() }
-            try await group.run()
+            try await app.lifecycle.run(logger: Logger(label: "test")) { try await group.run() }
         }
         var iterator = addresses.makeAsyncIterator()
         guard let bound = await iterator.next(), let port = bound.first?.port else {

@@ -22,6 +22,17 @@ import Testing
         #expect(timer.state == .awaitingHead)
     }
 
+    @Test func aStopThatArrivedBeforeTheTimerTookOverIsPassedOnWithTheFirstHead() {
+        var timer = RequestHeadTimer(stopping: true)
+        #expect(timer.isStopping)
+        _ = timer.connectionOpened()
+        _ = timer.headReceived()
+        let first = timer.takePendingQuiesce()
+        let second = timer.takePendingQuiesce()
+        #expect(first)
+        #expect(!second)
+    }
+
     @Test func pipelinedRequestsKeepTheConnectionInRequestUntilTheLastResponse() {
         var timer = RequestHeadTimer()
         _ = timer.connectionOpened()

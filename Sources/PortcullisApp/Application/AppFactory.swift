@@ -73,6 +73,8 @@ public enum AppFactory {
         builder.register(APIBlueprint.make(services: services))
         builder.register(AuthBlueprint.make(services: services, logger: loggers.logger("portcullis.auth")))
         builder.register(JobsBlueprint.make(services: services))
+        builder.register(WebSocketBlueprint.make(
+            services: services, settings: .init(config: config, hub: builder.hub, sessions: builder.webSockets)))
         try builder.registerDocs(version: apiVersion)
         customize(&builder)
         return builder.build()

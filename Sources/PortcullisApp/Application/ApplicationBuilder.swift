@@ -20,10 +20,15 @@ public struct ApplicationBuilder {
     private var workloads: [any Service] = []
     /// What `/readyz` reports; blueprints that serve it take it from here.
     public let readiness = Readiness()
+    /// The process's publish/subscribe hub, which the WebSocket routes share.
+    public let hub = Hub()
+    /// The process's WebSocket connections.
+    public let webSockets: WebSocketSessions
 
     init(config: PortcullisConfig, loggers: LoggerFactory) {
         self.config = config
         self.loggers = loggers
+        self.webSockets = WebSocketSessions(limit: config.ws.maxConnections)
     }
 
     public mutating func register(_ blueprint: Blueprint) { blueprints.append(blueprint) }
@@ -94,6 +99,8 @@ public struct ApplicationBuilder {
             responder: router.buildResponder(),
             lifecycle: LifecycleHooks(startup: startup, shutdown: shutdown, beforeServing: beforeServing, afterServing: afterServing),
             readiness: readiness,
+            hub: hub,
+            webSockets: webSockets,
             routes: table.routes,
             services: services,
             workloads: workloads,

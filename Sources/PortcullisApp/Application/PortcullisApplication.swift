@@ -11,6 +11,10 @@ public struct PortcullisApplication: Sendable {
     public let responder: RouterResponder<AppRequestContext>
     public let lifecycle: LifecycleHooks
     public let readiness: Readiness
+    /// Carries broadcast, chat and pub/sub messages; links to other processes attach here.
+    public let hub: Hub
+    /// The open WebSockets, which a graceful stop closes with 1001.
+    public let webSockets: WebSocketSessions
     /// Every route the router answers (HEAD excepted, which it adds wherever GET is).
     public let routes: [RegisteredRoute]
     /// What the process runs while it serves: started before the server, stopped after it in

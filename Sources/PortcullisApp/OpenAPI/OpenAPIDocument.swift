@@ -42,6 +42,8 @@ enum OpenAPIDocument {
         JSON bodies must be `application/json` (else 415), well-formed and at most 32 levels deep \
         (else 400), and must match their schema exactly — unknown fields included — (else 422 with \
         a problem per field in `details`).
+
+        WebSocket routes, not listed below as OpenAPI cannot describe them: `/ws/echo` answers each         text message `m` with `Echo: m`; `/ws/chat?token=JWT` (or `Authorization: Bearer`) closes         with 1008 "Auth required" or "Invalid token", else relays each text message to every member         as `{"user","message"}`; `/ws/broadcast` sends every message to every client; `/ws/pubsub`         takes `{"type":"subscribe"|"unsubscribe","topic"}` and `{"type":"publish","topic","data"}`         frames and delivers `{"type":"message","topic","data"}`, answering a bad frame with         `{"type":"error","message"}`. A handshake from an `Origin` outside `cors.origins` gets 403; a         message over `ws.max_message_bytes` closes with 1009; a client that does not read is closed         with 1008 "slow consumer"; a stopping server closes with 1001.
         """
 
     private static func operation(_ doc: RouteDoc, path: String) -> OpenAPI.Operation {

@@ -28,6 +28,8 @@ public enum APIError: Error, Sendable, Equatable {
     case tooManyRequests(retryAfter: Int)
     /// 500: never says why; the cause is in the log.
     case internalError
+    /// 426: a WebSocket route asked for without a WebSocket handshake.
+    case upgradeRequired(String)
     /// 503: a dependency (the database) is down; `Retry-After` says when to try again.
     case unavailable(String)
     /// 503 from `/readyz`: `status` is `draining` or `unavailable`.
@@ -46,6 +48,7 @@ public enum APIError: Error, Sendable, Equatable {
         case .validationFailed: .unprocessableContent
         case .tooManyRequests: .tooManyRequests
         case .internalError: .internalServerError
+        case .upgradeRequired: .upgradeRequired
         case .unavailable, .notReady: .serviceUnavailable
         }
     }
@@ -65,6 +68,7 @@ public enum APIError: Error, Sendable, Equatable {
         case .validationFailed: "ValidationFailed"
         case .tooManyRequests: "TooManyRequests"
         case .internalError: "InternalServerError"
+        case .upgradeRequired: "UpgradeRequired"
         case .unavailable: "ServiceUnavailable"
         case .notReady: "NotReady"
         }
@@ -73,7 +77,8 @@ public enum APIError: Error, Sendable, Equatable {
     public var message: String {
         switch self {
         case .badRequest(let text), .malformedJSON(let text), .unauthorized(let text), .forbidden(let text),
-            .notFound(let text), .conflict(let text, _), .unsupportedMediaType(let text), .unavailable(let text):
+            .notFound(let text), .conflict(let text, _), .unsupportedMediaType(let text), .unavailable(let text),
+            .upgradeRequired(let text):
             text
         case .methodNotAllowed: "This route does not accept that method."
         case .payloadTooLarge(let limit): "The request body is larger than \(limit) bytes."
@@ -105,6 +110,7 @@ public enum APIError: Error, Sendable, Equatable {
         case .tooManyRequests(let seconds): fields[.retryAfter] = String(seconds)
         case .unavailable: fields[.retryAfter] = "1"
         case .payloadTooLarge: fields[.connection] = "close"
+        case .upgradeRequired: fields[.upgrade] = "websocket"
         default: break
         }
         return fields

@@ -14,6 +14,8 @@ public struct AppRequestContext: RequestContext {
     public var origin: TrustedProxies.Origin
     /// Whether the connection to this server is TLS; set by the server that accepted it.
     public var viaTLS = false
+    /// Set by the server when the request asks for a WebSocket upgrade; nil for plain HTTP.
+    public var webSocket: WebSocketUpgrade?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

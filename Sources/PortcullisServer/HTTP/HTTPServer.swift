@@ -91,6 +91,7 @@ public final class HTTPServer: Service {
             return promise.futureResult
         }
         logger.info("listeners closed; finishing open connections")
+        app.webSockets.closeAll()
         let allClosed = EventLoopFuture.andAllComplete(closed, on: eventLoop)
         let drained = await Self.wait(for: allClosed, timeout: app.config.server.gracefulTimeout, on: eventLoop)
         if !drained {
@@ -185,7 +186,8 @@ public final class HTTPServer: Service {
                     )
                     bound.append(try await bind(listener, childChannel: channel, quiescing: helper))
                 } else {
-                    let channel = HTTP1Channel(responder: makeResponder(tls: false), configuration: http1Configuration)
+                    let channel = WebSocketUpgradeChannel(
+                        app: app, responder: makeResponder(tls: false), http1: http1Configuration, tls: false, logger: logger)
                     bound.append(try await bind(listener, childChannel: channel, quiescing: helper))
                 }
             }
@@ -249,12 +251,4 @@ public struct ListenError: Error, CustomStringConvertible {
     public let listener: Listener
     public let underlying: any Error
     public var description: String { "cannot listen on \(listener): \(underlying)" }
-}
-
-extension Duration {
-    /// The duration in seconds, as a number.
-    var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
 }

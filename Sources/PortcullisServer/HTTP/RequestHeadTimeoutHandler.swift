@@ -14,12 +14,15 @@ final class RequestHeadTimeoutHandler: ChannelDuplexHandler, RemovableChannelHan
     typealias OutboundIn = HTTPResponsePart
     typealias OutboundOut = HTTPResponsePart
 
-    private var timer = RequestHeadTimer()
+    private var timer: RequestHeadTimer
     private var scheduled: Scheduled<Void>?
     private let timeout: TimeAmount
     private let logger: Logger
 
-    init(timeout: Duration, logger: Logger) {
+    /// - Parameter stopping: a graceful stop reached the connection before this handler did
+    ///   (``FirstHeadDeadline`` saw it): every response closes the connection.
+    init(timeout: Duration, logger: Logger, stopping: Bool = false) {
+        timer = RequestHeadTimer(stopping: stopping)
         let (seconds, attoseconds) = timeout.components
         self.timeout = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
         self.logger = logger

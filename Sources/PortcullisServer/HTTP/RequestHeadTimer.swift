@@ -26,6 +26,13 @@ struct RequestHeadTimer: Equatable {
     /// does not send another request on a connection about to close.
     private(set) var isStopping = false
 
+    /// - Parameter stopping: a graceful stop arrived before this timer took over the connection;
+    ///   it is held until the first head, as one that arrived here would be.
+    init(stopping: Bool = false) {
+        isStopping = stopping
+        quiescePending = stopping
+    }
+
     mutating func connectionOpened() -> Action {
         guard state == .idle else { return .none }
         state = .awaitingHead

@@ -1,0 +1,145 @@
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import PortcullisPersistence
+import PortcullisPlatform
+import Synchronization
+
+/// `/ws/echo`, `/ws/chat`, `/ws/broadcast` and `/ws/pubsub`. The handshake runs through the
+/// same middleware as any request; it is refused with 403 for an `Origin` not in
+/// `cors.origins`, 503 when the process holds `ws.max_connections`, and 426 when the request
+/// is not a WebSocket handshake at all. Broadcast, chat and pub/sub go through the ``Hub``, so
+/// they reach every worker process and, with PostgreSQL, every node.
+enum WebSocketBlueprint {
+    /// The hub topic of `/ws/broadcast`.
+    static let broadcastTopic = "broadcast"
+    /// The hub topic of `/ws/chat`.
+    static let chatTopic = "chat"
+    /// The hub topic of a `/ws/pubsub` topic.
+    static func pubSubTopic(_ name: String) -> String { "pubsub:" + name }
+
+    /// What a session needs besides its connection.
+    struct Settings: Sendable {
+        let hub: Hub
+        let sessions: WebSocketSessions
+        let maxMessageBytes: Int
+        let queueLimit: Int
+        let origins: Set<String>
+        let anyOrigin: Bool
+
+        init(config: PortcullisConfig, hub: Hub, sessions: WebSocketSessions) {
+            self.hub = hub
+            self.sessions = sessions
+            maxMessageBytes = config.ws.maxMessageBytes
+            queueLimit = config.ws.sendQueueMessages
+            origins = Set(config.cors.origins)
+            anyOrigin = config.cors.origins.contains("*")
+        }
+    }
+
+    /// What a session does with each message, once it is open.
+    typealias MessageHandler = @Sendable (WebSocketPeer, WebSocketMessage) async throws -> Void
+
+    static func make(services: AppServices, settings: Settings) -> Blueprint {
+        var blueprint = Blueprint(name: "websocket", prefix: "ws")
+        blueprint.get("echo") { request, context in
+            try handshake(request, context, settings) { peer, message in
+                switch message {
+                case .text(let text): peer.send(.text("Echo: " + text))
+                case .binary(let bytes): peer.send(.binary(bytes))
+                }
+            }
+        }
+        blueprint.get("broadcast") { request, context in
+            try handshake(request, context, settings, topics: [broadcastTopic]) { _, message in
+                settings.hub.publish(HubMessage(topic: broadcastTopic, payload: payload(of: message)))
+            }
+        }
+        blueprint.get("chat") { request, context in
+            let member = await ChatMember.authenticate(request, services: services)
+            guard case .success(let username) = member else {
+                return try handshake(request, context, settings, refusal: member.reason) { _, _ in }
+            }
+            return try handshake(request, context, settings, topics: [chatTopic]) { peer, message in
+                guard case .text(let text) = message else {
+                    peer.close(.unacceptableData, reason: "Text messages only")
+                    return
+                }
+                let line = PubSubFrame.encode(["user": .string(username), "message": .string(text)])
+                settings.hub.publish(HubMessage(topic: chatTopic, payload: .text(line)))
+            }
+        }
+        blueprint.get("pubsub") { request, context in
+            let subscriptions = Mutex<Set<String>>([])
+            return try handshake(request, context, settings, leaving: { peer in
+                for topic in subscriptions.withLock({ $0 }) { settings.hub.unsubscribe(peer, from: pubSubTopic(topic)) }
+            }) { peer, message in
+                guard case .text(let text) = message else {
+                    peer.send(.text(PubSubError("frames must be JSON text").frame))
+                    return
+                }
+                switch PubSubFrame.parse(text) {
+                case .failure(let error):
+                    peer.send(.text(error.frame))
+                case .success(.subscribe(let topic)):
+                    subscriptions.withLock { _ = $0.insert(topic) }
+                    settings.hub.subscribe(peer, to: pubSubTopic(topic))
+                    peer.send(.text(PubSubFrame.acknowledgement("subscribed", topic: topic)))
+                case .success(.unsubscribe(let topic)):
+                    subscriptions.withLock { _ = $0.remove(topic) }
+                    settings.hub.unsubscribe(peer, from: pubSubTopic(topic))
+                    peer.send(.text(PubSubFrame.acknowledgement("unsubscribed", topic: topic)))
+                case .success(.publish(let topic, let data)):
+                    settings.hub.publish(HubMessage(topic: pubSubTopic(topic), payload: .text(PubSubFrame.message(topic: topic, data: data))))
+                }
+            }
+        }
+        return blueprint
+    }
+
+    static func payload(of message: WebSocketMessage) -> HubMessage.Payload {
+        switch message {
+        case .text(let text): .text(text)
+        case .binary(let bytes): .binary(bytes)
+        }
+    }
+
+    /// Checks and accepts a handshake. The session subscribes its peer to `topics`, hands each
+    /// message to `handle`, and unsubscribes (and runs `leaving`) when the connection ends. With
+    /// a `refusal`, the session closes at once with 1008 and that reason.
+    static func handshake(
+        _ request: Request, _ context: AppRequestContext, _ settings: Settings,
+        topics: [String] = [], refusal: String? = nil,
+        leaving: @escaping @Sendable (WebSocketPeer) -> Void = { _ in },
+        handle: @escaping MessageHandler
+    ) throws -> Response {
+        guard let upgrade = context.webSocket else {
+            throw APIError.upgradeRequired("This route speaks WebSocket: open it with a WebSocket handshake.")
+        }
+        if let origin = request.headers[.origin], !settings.anyOrigin, !settings.origins.contains(origin) {
+            throw APIError.forbidden("The origin \(origin) may not open WebSockets here (cors.origins).")
+        }
+        guard let seat = settings.sessions.takeSeat() else {
+            throw APIError.unavailable("This server holds as many WebSocket connections as it may (ws.max_connections).")
+        }
+        upgrade.accept(logger: context.logger) { inbound, outbound, sessionContext in
+            if let refusal {
+                try await outbound.close(.policyViolation, reason: refusal)
+                return
+            }
+            let peer = WebSocketPeer(outbound: outbound, context: sessionContext, queueLimit: settings.queueLimit)
+            try await settings.sessions.whileOpen(peer) {
+                withExtendedLifetime(seat) {}
+                for topic in topics { settings.hub.subscribe(peer, to: topic) }
+                defer {
+                    for topic in topics { settings.hub.unsubscribe(peer, from: topic) }
+                    leaving(peer)
+                }
+                try await peer.run(inbound: inbound, maxMessageBytes: settings.maxMessageBytes) { message in
+                    try await handle(peer, message)
+                }
+            }
+        }
+        return Response(status: .switchingProtocols)
+    }
+}

@@ -1,0 +1,34 @@
+import Foundation
+import Hummingbird
+import PortcullisPersistence
+import PortcullisPlatform
+
+/// Who opens `/ws/chat`: the user of the token in `?token=` or `Authorization: Bearer`.
+enum ChatMember {
+    enum Outcome: Sendable {
+        case success(username: String)
+        case failure(reason: String)
+
+        /// The close reason SPEC gives a refused member; nil for a member.
+        var reason: String? {
+            if case .failure(let reason) = self { return reason }
+            return nil
+        }
+    }
+
+    static func authenticate(_ request: Request, services: AppServices) async -> Outcome {
+        guard let token = token(of: request) else { return .failure(reason: "Auth required") }
+        guard let userID = try? await services.tokens.verify(token),
+            let user = try? await services.store.transaction(.readOnly, { session in try await UserRepository.find(id: userID, in: session) })
+        else { return .failure(reason: "Invalid token") }
+        return .success(username: user.username)
+    }
+
+    private static func token(of request: Request) -> String? {
+        if let token = request.uri.queryParameters.get("token"), !token.isEmpty { return token }
+        guard let header = request.headers[.authorization] else { return nil }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        return String(parts[1]).trimmingCharacters(in: .whitespaces)
+    }
+}

@@ -1,0 +1,78 @@
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import NIOWebSocket
+import PortcullisPlatform
+import Synchronization
+
+/// The server's side of one WebSocket connection: a bounded send queue drained by one writer,
+/// so a peer that does not read costs at most `ws.send_queue_messages` messages and is closed
+/// with 1008 "slow consumer" instead of slowing whoever publishes to it.
+final class WebSocketPeer: HubSubscriber, Sendable {
+    private let outbound: WebSocketOutboundWriter
+    private let context: WebSocketSessionContext
+    private let queue: AsyncStream<HubMessage.Payload>
+    private let queueInput: AsyncStream<HubMessage.Payload>.Continuation
+    private let closing = Atomic<Bool>(false)
+
+    init(outbound: WebSocketOutboundWriter, context: WebSocketSessionContext, queueLimit: Int) {
+        self.outbound = outbound
+        self.context = context
+        (queue, queueInput) = AsyncStream.makeStream(of: HubMessage.Payload.self, bufferingPolicy: .bufferingOldest(queueLimit))
+    }
+
+    var logger: Logger { context.logger }
+
+    func receive(_ message: HubMessage) { send(message.payload) }
+
+    /// Queues a frame for the peer; a full queue closes the connection.
+    func send(_ payload: HubMessage.Payload) {
+        if case .dropped = queueInput.yield(payload) {
+            logger.warning("closing a WebSocket that does not read", metadata: ["reason": "slow consumer"])
+            close(.policyViolation, reason: "slow consumer")
+        }
+    }
+
+    /// Closes the connection with `code` once; frames still queued are dropped. A peer that
+    /// does not answer the close frame within ``WebSocketUpgrade/closeHandshakeTimeout`` is disconnected.
+    func close(_ code: WebSocketErrorCode, reason: String) {
+        guard !closing.exchange(true, ordering: .relaxed) else { return }
+        queueInput.finish()
+        let channel = context.channel
+        channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(WebSocketUpgrade.closeHandshakeTimeout.seconds * 1e9))) {
+            channel.close(promise: nil)
+        }
+        let outbound = self.outbound
+        Task { try? await outbound.close(code, reason: reason) }
+    }
+
+    /// Runs the connection: writes queued frames while `handle` reads each message of at most
+    /// `maxMessageBytes`. Returns when the peer or the server closed the connection; a message
+    /// over the limit throws the library's 1009 close.
+    func run(
+        inbound: WebSocketInboundStream, maxMessageBytes: Int,
+        handle: @Sendable (WebSocketMessage) async throws -> Void
+    ) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { [queue, outbound] in
+                for await payload in queue {
+                    do {
+                        switch payload {
+                        case .text(let text): try await outbound.write(.text(text))
+                        case .binary(let bytes): try await outbound.write(.binary(bytes))
+                        }
+                    } catch {
+                        return
+                    }
+                }
+            }
+            defer {
+                queueInput.finish()
+                group.cancelAll()
+            }
+            for try await message in inbound.messages(maxSize: maxMessageBytes) {
+                try await handle(message)
+            }
+        }
+    }
+}

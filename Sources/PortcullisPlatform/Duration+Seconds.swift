@@ -1,0 +1,10 @@
+extension Duration {
+    /// The duration in seconds, as a number: for `Date` arithmetic, log fields and NIO timeouts.
+    public var seconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+
+    /// The duration in milliseconds, as log lines state elapsed times.
+    public var milliseconds: Double { seconds * 1000 }
+}

@@ -1,0 +1,160 @@
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
+import NIOWebSocket
+import PortcullisApp
+import PortcullisPlatform
+@_spi(WSInternal) import WSCore
+
+/// HTTP/1.1 that can become a WebSocket: the first request of a connection may be a handshake,
+/// which runs through the app like any request. A route that accepts it (``WebSocketUpgrade``)
+/// gets the connection; any other answer — 403 for a foreign `Origin`, 503 when full, 404 —
+/// is sent as it is and the connection closes. Other connections are plain HTTP/1.1, timed by
+/// the same header timeout.
+struct WebSocketUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
+    enum UpgradeResult: Sendable {
+        case websocket(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>)
+        case notUpgraded(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
+        case refused(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
+    }
+
+    struct Value: ServerChildChannelValue {
+        let upgradeResult: EventLoopFuture<UpgradeResult>
+        let handshake: WebSocketHandshake
+        let channel: any Channel
+    }
+
+    let app: PortcullisApplication
+    let responder: HTTPChannelHandler.Responder
+    let http1: HTTP1Channel.Configuration
+    let tls: Bool
+    let logger: Logger
+    private let extensions: [any WebSocketExtensionBuilder]
+
+    init(app: PortcullisApplication, responder: @escaping HTTPChannelHandler.Responder, http1: HTTP1Channel.Configuration, tls: Bool, logger: Logger) {
+        self.app = app
+        self.responder = responder
+        self.http1 = http1
+        self.tls = tls
+        self.logger = logger
+        self.extensions = [LimitedDeflateBuilder(maxMessageBytes: app.config.ws.maxMessageBytes)]
+    }
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        channel.eventLoop.makeCompletedFuture {
+            let handshake = WebSocketHandshake()
+            let deadline = NIOLoopBound(FirstHeadDeadline(timeout: app.config.server.headerTimeout), eventLoop: channel.eventLoop)
+            try channel.pipeline.syncOperations.addHandler(deadline.value)
+            let upgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
+                maxFrameSize: app.config.ws.maxMessageBytes,
+                shouldUpgrade: { channel, head in
+                    channel.pipeline.syncOperations.removeHandler(deadline.value, promise: nil)
+                    let promise = channel.eventLoop.makePromise(of: HTTPHeaders?.self)
+                    promise.completeWithTask { await decide(head, channel: channel, handshake: handshake) }
+                    return promise.futureResult
+                },
+                upgradePipelineHandler: { channel, _ in
+                    channel.eventLoop.makeCompletedFuture {
+                        UpgradeResult.websocket(try NIOAsyncChannel(wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true)))
+                    }
+                }
+            )
+            let upgrades = NIOTypedHTTPServerUpgradeConfiguration(upgraders: [upgrader]) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    channel.pipeline.syncOperations.removeHandler(deadline.value, promise: nil)
+                    let pipeline = channel.pipeline.syncOperations
+                    try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: tls))
+                    try pipeline.addHandler(RequestHeadTimeoutHandler(timeout: app.config.server.headerTimeout, logger: logger, stopping: deadline.value.stopRequested))
+                    try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: http1.idleTimeout.map { .init($0) }, logger: logger))
+                    let asyncChannel = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
+                        wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
+                    if case .refused = handshake.outcome { return UpgradeResult.refused(asyncChannel) }
+                    return UpgradeResult.notUpgraded(asyncChannel)
+                }
+            }
+            var configuration = NIOUpgradableHTTPServerPipelineConfiguration(upgradeConfiguration: upgrades)
+            configuration.enablePipelining = false
+            configuration.enableErrorHandling = false
+            configuration.enableResponseHeaderValidation = false
+            let result = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
+            return Value(upgradeResult: result, handshake: handshake, channel: channel)
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        do {
+            switch try await value.upgradeResult.get() {
+            case .notUpgraded(let http):
+                await handleHTTP(asyncChannel: http, logger: logger)
+            case .refused(let http):
+                guard case .refused(let refusal) = value.handshake.outcome else { return }
+                try await http.executeThenClose { _, outbound in
+                    var head = refusal.head
+                    head.headerFields[.connection] = "close"
+                    head.headerFields[.contentLength] = String(refusal.body.readableBytes)
+                    try await outbound.write(contentsOf: [.head(head), .body(refusal.body), .end(nil)])
+                }
+            case .websocket(let webSocket):
+                guard case .accepted(let accepted) = value.handshake.outcome else { return }
+                await run(accepted, on: webSocket)
+            }
+        } catch {
+            logger.debug("connection ended", metadata: ["error": .string("\(error)")])
+        }
+    }
+
+    /// Runs the app on the handshake: the route's `101` upgrades (with the negotiated
+    /// extensions' headers and the app's own), anything else is remembered as the refusal.
+    private func decide(_ head: HTTPRequestHead, channel: any Channel, handshake: WebSocketHandshake) async -> HTTPHeaders? {
+        let upgrade = WebSocketUpgrade()
+        var response: Response
+        do {
+            let request = Request(head: try HTTPRequest(head, secure: tls, splitCookie: false), body: .init(buffer: ByteBuffer()))
+            var context = AppRequestContext(source: .init(channel: channel, logger: app.logger))
+            context.viaTLS = tls
+            context.webSocket = upgrade
+            response = try await app.responder.respond(to: request, context: context)
+            if response.status == .switchingProtocols, let accepted = upgrade.accepted {
+                let (negotiated, extensions) = try self.extensions.serverExtensionNegotiation(requestHeaders: request.headers)
+                handshake.outcome = .accepted(.init(session: accepted.session, logger: accepted.logger, extensions: extensions))
+                var fields = response.headers
+                fields.append(contentsOf: negotiated)
+                return HTTPHeaders(fields)
+            }
+        } catch {
+            response = Response(status: .badRequest)
+        }
+        let body = CollectingBodyWriter()
+        try? await response.body.write(body)
+        handshake.outcome = .refused(.init(head: response.head, body: body.collected.buffer))
+        return nil
+    }
+
+    /// Runs an accepted session until its connection closes. It runs outside the service
+    /// group's graceful-shutdown scope, so the WebSocket library does not close it with 1000
+    /// on a stop: the server closes every session with 1001 when it closes its listeners.
+    private func run(_ accepted: WebSocketHandshake.Accepted, on webSocket: NIOAsyncChannel<WebSocketFrame, WebSocketFrame>) async {
+        let configuration = WebSocketHandler.Configuration(
+            extensions: accepted.extensions,
+            autoPing: .enabled(timePeriod: app.config.ws.pingInterval),
+            closeTimeout: WebSocketUpgrade.closeHandshakeTimeout,
+            validateUTF8: true,
+            maxFrameSize: app.config.ws.maxMessageBytes
+        )
+        let context = WebSocketSessionContext(logger: accepted.logger, channel: webSocket.channel)
+        let session = Task.detached {
+            do {
+                _ = try await WebSocketHandler.handle(
+                    type: .server, configuration: configuration, asyncChannel: webSocket, context: context, handler: accepted.session)
+            } catch {
+                context.logger.debug("WebSocket ended", metadata: ["error": .string("\(error)")])
+            }
+        }
+        await withTaskCancellationHandler { await session.value } onCancel: { session.cancel() }
+    }
+}
