@@ -33,6 +33,7 @@ public final class Master {
     private let systemd = SystemdNotifier()
     private var lastWatchdog = ContinuousClock.now
     private let prepare: @Sendable (PortcullisConfig) async throws -> Void
+    private let relay: Relay
 
     /// - Parameters:
     ///   - request: how the configuration was loaded, to load it again on reload.
@@ -53,6 +54,7 @@ public final class Master {
         self.executable = Self.currentExecutable()
         self.workerArguments = workerArguments
         self.logger = loggers.logger("portcullis.master")
+        self.relay = Relay(logger: logger)
         self.machine = SupervisorStateMachine(workers: config.server.workers, rules: Self.rules(config))
         (events, queue) = AsyncStream.makeStream(of: Event.self)
     }
@@ -179,7 +181,8 @@ public final class Master {
             close(pair[1])
             machine.spawned(id: id, pid: pid)
             logger.info("worker started", metadata: ["worker_index": "\(index)", "generation": "\(generation)", "worker_pid": "\(pid)"])
-            WorkerChannel.watch(id: id, pid: pid, controlFD: pair[0], events: queue)
+            relay.add(id, writer: ControlWriter(fd: pair[0], label: "portcullis-relay-\(id)"))
+            WorkerChannel.watch(id: id, pid: pid, controlFD: pair[0], relay: relay, events: queue)
         } catch {
             close(pair[0])
             close(pair[1])

@@ -2,29 +2,34 @@ import Foundation
 import Glibc
 import PortcullisPlatform
 
-/// The master's end of one worker's control socket: a thread reads the worker's line
-/// messages (`ready`, `heartbeat`, `recycle`), and once the socket closes, reaps the process.
+/// The master's end of one worker's control socket: a thread reads the worker's frames
+/// (`ready`, `heartbeat`, `recycle`, and hub messages, which go to the ``Relay``), and once the
+/// socket closes — or carries something no worker sends — stops relaying to it and reaps the
+/// process.
 enum WorkerChannel {
-    static func watch(id: Int, pid: Int32, controlFD: Int32, events: AsyncStream<Master.Event>.Continuation) {
+    static func watch(id: Int, pid: Int32, controlFD: Int32, relay: Relay, events: AsyncStream<Master.Event>.Continuation) {
         let thread = Thread {
-            var pending = [UInt8]()
-            var buffer = [UInt8](repeating: 0, count: 512)
-            while true {
+            var reader = ControlMessage.Reader()
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            reading: while true {
                 let count = read(controlFD, &buffer, buffer.count)
                 if count < 0 && errno == EINTR { continue }
                 if count <= 0 { break }
-                pending += buffer[0..<count]
-                while let newline = pending.firstIndex(of: 0x0a) {
-                    let line = String(decoding: pending[..<newline], as: UTF8.self)
-                    pending.removeSubrange(...newline)
-                    switch line {
-                    case "ready": events.yield(.ready(id: id))
-                    case "heartbeat": events.yield(.heartbeat(id: id))
-                    case "recycle": events.yield(.recycling(id: id))
-                    default: break
+                reader.append(buffer[0..<count])
+                do {
+                    while let message = try reader.next() {
+                        switch message {
+                        case .ready: events.yield(.ready(id: id))
+                        case .heartbeat: events.yield(.heartbeat(id: id))
+                        case .recycle: events.yield(.recycling(id: id))
+                        case .relay: relay.forward(message, from: id)
+                        }
                     }
+                } catch {
+                    break reading
                 }
             }
+            relay.remove(id)
             close(controlFD)
             events.yield(.exited(id: id, status: Spawner.waitForExit(pid)))
         }

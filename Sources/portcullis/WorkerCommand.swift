@@ -51,6 +51,7 @@ struct WorkerCommand: AsyncParsableCommand {
             ? RequestLimit(limit: config.server.maxRequests + Int.random(in: 0...config.server.maxRequestsJitter)) { control.recycle() }
             : nil
         let app = try AppFactory.makeApplication(config: config, loggers: loggers)
+        control.link(app.hub)
         logger.info("worker starting", metadata: ["generation": "\(generation)"])
         do {
             try await ServingProcess.run(app: app, listeners: listeners, requestLimit: limit, companions: [control]) { _ in control.ready() }

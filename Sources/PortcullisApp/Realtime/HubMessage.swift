@@ -19,37 +19,39 @@ public struct HubMessage: Sendable, Equatable {
 
     /// The bytes another process reads back with ``init(encoded:)``: a kind byte (`t` or `b`),
     /// the topic's UTF-8 length in two bytes, the topic, then the payload.
-    public var encoded: ByteBuffer {
-        var buffer = ByteBuffer()
+    public var encoded: [UInt8] {
+        var bytes: [UInt8] = []
+        let topicBytes = Array(topic.utf8)
+        func header(_ kind: Character, payloadCount: Int) {
+            bytes.reserveCapacity(3 + topicBytes.count + payloadCount)
+            bytes += [kind.asciiValue!, UInt8(topicBytes.count >> 8), UInt8(topicBytes.count & 0xff)]
+            bytes += topicBytes
+        }
         switch payload {
         case .text(let text):
-            buffer.reserveCapacity(3 + topic.utf8.count + text.utf8.count)
-            buffer.writeInteger(UInt8(ascii: "t"))
-            buffer.writeInteger(UInt16(topic.utf8.count))
-            buffer.writeString(topic)
-            buffer.writeString(text)
-        case .binary(let bytes):
-            buffer.reserveCapacity(3 + topic.utf8.count + bytes.readableBytes)
-            buffer.writeInteger(UInt8(ascii: "b"))
-            buffer.writeInteger(UInt16(topic.utf8.count))
-            buffer.writeString(topic)
-            buffer.writeImmutableBuffer(bytes)
+            header("t", payloadCount: text.utf8.count)
+            bytes += text.utf8
+        case .binary(let buffer):
+            header("b", payloadCount: buffer.readableBytes)
+            bytes += buffer.readableBytesView
         }
-        return buffer
+        return bytes
     }
 
     /// Reads ``encoded``; nil for bytes that are not a message.
-    public init?(encoded: ByteBuffer) {
-        var buffer = encoded
-        guard let kind = buffer.readInteger(as: UInt8.self), let length = buffer.readInteger(as: UInt16.self),
-            let topic = buffer.readString(length: Int(length))
+    public init?(encoded bytes: [UInt8]) {
+        guard bytes.count >= 3 else { return nil }
+        let topicLength = Int(bytes[1]) << 8 | Int(bytes[2])
+        guard bytes.count >= 3 + topicLength,
+            let topic = String(validating: bytes[3..<(3 + topicLength)], as: UTF8.self)
         else { return nil }
-        switch kind {
+        let body = bytes[(3 + topicLength)...]
+        switch bytes[0] {
         case UInt8(ascii: "t"):
-            guard let text = buffer.readString(length: buffer.readableBytes) else { return nil }
+            guard let text = String(validating: body, as: UTF8.self) else { return nil }
             self.init(topic: topic, payload: .text(text))
         case UInt8(ascii: "b"):
-            self.init(topic: topic, payload: .binary(buffer))
+            self.init(topic: topic, payload: .binary(ByteBuffer(bytes: body)))
         default:
             return nil
         }

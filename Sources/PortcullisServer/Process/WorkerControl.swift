@@ -1,39 +1,51 @@
 import Foundation
 import Glibc
 import Logging
+import PortcullisApp
+import PortcullisPlatform
 import ServiceLifecycle
 import Synchronization
 
 /// The worker's end of its control socket to the master: says `ready` once it serves, sends a
 /// `heartbeat` while its concurrency runtime is alive, says `recycle` when `max_requests` is
-/// reached, and stops the worker when the master is gone.
+/// reached, carries the hub's messages to and from the other workers, and stops the worker
+/// when the master is gone.
 public final class WorkerControl: Service {
     private let fd: Int32
     private let heartbeatInterval: Duration
     private let logger: Logger
     private let stop: AsyncStream<String>.Continuation
     private let stops: AsyncStream<String>
-    private let writeLock = Mutex(())
+    private let writer: ControlWriter
+    private let hub = Mutex<Hub?>(nil)
 
     public init(fd: Int32, heartbeatInterval: Duration, logger: Logger) {
         self.fd = fd
         self.heartbeatInterval = heartbeatInterval
         self.logger = logger
+        self.writer = ControlWriter(fd: fd, label: "portcullis-control")
         (stops, stop) = AsyncStream.makeStream(of: String.self)
     }
 
     /// Tells the master this worker serves.
-    public func ready() { send("ready") }
+    public func ready() { writer.send(.ready) }
 
     /// Tells the master this worker reached `max_requests`, and stops it gracefully.
     public func recycle() {
-        send("recycle")
+        writer.send(.recycle)
         stop.yield("max_requests reached")
+    }
+
+    /// Links `hub` to the other workers of this master: what is published here is relayed to
+    /// them, and what they publish is delivered here. Call before ``run()``.
+    public func link(_ hub: Hub) {
+        self.hub.withLock { $0 = hub }
+        hub.attach(MasterLink(writer: writer))
     }
 
     /// Sends heartbeats until the service group stops, or stops it when the master goes away.
     public func run() async throws {
-        watchForMasterExit()
+        watchMaster()
         await withGracefulShutdownHandler {
             await withTaskGroup(of: String?.self) { group in
                 group.addTask { [stops] in
@@ -42,7 +54,7 @@ public final class WorkerControl: Service {
                 }
                 group.addTask { [self] in
                     while !Task.isCancelled {
-                        send("heartbeat")
+                        writer.send(.heartbeat)
                         try? await Task.sleep(for: heartbeatInterval)
                     }
                     return nil
@@ -57,25 +69,41 @@ public final class WorkerControl: Service {
         }
     }
 
-    private func send(_ message: String) {
-        writeLock.withLock { _ in
-            let line = Array((message + "\n").utf8)
-            _ = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        }
-    }
-
-    /// The master never writes; a read returns only when the master's end closes.
-    private func watchForMasterExit() {
+    /// Reads what the master sends — hub messages from the other workers — until its end
+    /// closes, which stops this worker.
+    private func watchMaster() {
         let fd = self.fd
         let stop = self.stop
+        let hub = self.hub.withLock { $0 }
+        let logger = self.logger
         Thread {
-            var byte: UInt8 = 0
-            while true {
-                let count = read(fd, &byte, 1)
+            var reader = ControlMessage.Reader()
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            reading: while true {
+                let count = read(fd, &buffer, buffer.count)
                 if count < 0 && errno == EINTR { continue }
                 if count <= 0 { break }
+                reader.append(buffer[0..<count])
+                do {
+                    while let message = try reader.next() {
+                        guard case .relay(let bytes) = message, let delivered = HubMessage(encoded: bytes) else { continue }
+                        hub?.deliver(delivered)
+                    }
+                } catch {
+                    logger.error("the master sent something unreadable", metadata: ["error": .string("\(error)")])
+                    break reading
+                }
             }
             stop.yield("the master is gone")
         }.start()
+    }
+}
+
+/// The hub's link to the other workers of this master, over the control socket.
+struct MasterLink: HubLink {
+    let writer: ControlWriter
+
+    func forward(_ message: HubMessage) {
+        writer.send(.relay(message.encoded))
     }
 }

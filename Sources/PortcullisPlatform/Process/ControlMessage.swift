@@ -1,0 +1,71 @@
+/// What travels on a worker's control socket, both ways, as length-prefixed frames: four
+/// bytes of big-endian length (of what follows), a kind byte, the body. The worker says
+/// `ready`, `heartbeat` and `recycle`; either side sends `relay`, a hub message that the master
+/// passes on to every other worker.
+public enum ControlMessage: Sendable, Equatable {
+    case ready
+    case heartbeat
+    case recycle
+    case relay([UInt8])
+
+    /// The largest frame either side accepts: a hub message of 64 MiB (the largest
+    /// `ws.max_message_bytes`) with its topic and kind.
+    public static let maximumLength = (64 << 20) + 1024
+
+    /// The frame's bytes.
+    public var encoded: [UInt8] {
+        let (kind, body): (UInt8, [UInt8]) = switch self {
+        case .ready: (1, [])
+        case .heartbeat: (2, [])
+        case .recycle: (3, [])
+        case .relay(let bytes): (4, bytes)
+        }
+        let length = UInt32(body.count + 1)
+        var frame = [UInt8(length >> 24), UInt8(length >> 16 & 0xff), UInt8(length >> 8 & 0xff), UInt8(length & 0xff), kind]
+        frame += body
+        return frame
+    }
+
+    /// Reassembles frames from the bytes a socket delivers, in whatever pieces they come.
+    public struct Reader: Sendable {
+        private var pending: [UInt8] = []
+        private var start = 0
+
+        public init() {}
+
+        /// Adds bytes read from the socket.
+        public mutating func append(_ bytes: ArraySlice<UInt8>) { pending += bytes }
+
+        /// The next whole frame; nil until one is complete. Throws on a frame no writer of
+        /// this build makes, after which the socket is not worth reading.
+        public mutating func next() throws(ControlFrameError) -> ControlMessage? {
+            guard pending.count - start >= 4 else { return nil }
+            let length = pending[start..<(start + 4)].reduce(0) { $0 << 8 | Int($1) }
+            guard (1...ControlMessage.maximumLength).contains(length) else { throw ControlFrameError(detail: "length \(length)") }
+            guard pending.count - start >= 4 + length else { return nil }
+            let kind = pending[start + 4]
+            let body = Array(pending[(start + 5)..<(start + 4 + length)])
+            start += 4 + length
+            if start == pending.count {
+                pending.removeAll(keepingCapacity: true)
+                start = 0
+            } else if start > 65536, start > pending.count / 2 {
+                pending.removeFirst(start)
+                start = 0
+            }
+            switch kind {
+            case 1: return .ready
+            case 2: return .heartbeat
+            case 3: return .recycle
+            case 4: return .relay(body)
+            default: throw ControlFrameError(detail: "kind \(kind)")
+            }
+        }
+    }
+}
+
+/// A control frame that cannot come from this build: the socket is closed.
+public struct ControlFrameError: Error, CustomStringConvertible {
+    let detail: String
+    public var description: String { "malformed control frame (\(detail))" }
+}
