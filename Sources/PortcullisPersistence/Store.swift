@@ -16,11 +16,20 @@ public protocol Store: Service {
     /// Checks that the database answers; throws ``StoreError/unavailable(_:)`` when it does not.
     func ping() async throws
 
-    /// Yields each time a unit of work on any process or node that sent a notification on
-    /// `channel` (`pg_notify`) commits, and once after each reconnect, since notifications sent
-    /// meanwhile are lost. Nil where the backend has no notifications (SQLite): poll instead.
-    /// The stream ends when the consuming task is cancelled.
-    func notifications(on channel: String) -> AsyncStream<Void>?
+    /// Yields each notification on `channel` (`pg_notify`) from any process or node, when the
+    /// unit of work that sent it commits, in commit order; and ``StoreNotification/connected``
+    /// after each (re)connect, since notifications sent meanwhile are lost. Nil where the
+    /// backend has no notifications (SQLite): poll instead. The stream ends when the consuming
+    /// task is cancelled.
+    func notifications(on channel: String) -> AsyncStream<StoreNotification>?
+}
+
+/// What ``Store/notifications(on:)`` yields.
+public enum StoreNotification: Sendable, Equatable {
+    /// The listening connection is (again) connected.
+    case connected
+    /// A notification and its payload.
+    case message(String)
 }
 
 extension Store {

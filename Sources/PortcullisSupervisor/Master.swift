@@ -34,6 +34,8 @@ public final class Master {
     private var lastWatchdog = ContinuousClock.now
     private let prepare: @Sendable (PortcullisConfig) async throws -> Void
     private let relay: Relay
+    /// This node's ID, which its workers stamp on what they send to other nodes.
+    private let node = UUID().uuidString
 
     /// - Parameters:
     ///   - request: how the configuration was loaded, to load it again on reload.
@@ -170,7 +172,7 @@ public final class Master {
             queue.yield(.exited(id: id, status: 127))
             return
         }
-        var arguments = ["worker", "--control-fd", "3", "--index", "\(index)", "--generation", "\(generation)"]
+        var arguments = ["worker", "--control-fd", "3", "--index", "\(index)", "--generation", "\(generation)", "--node", node]
         for (offset, socket) in listeners.enumerated() {
             arguments += ["--listen-fd", socket.workerArgument(fd: 4 + Int32(offset))]
         }

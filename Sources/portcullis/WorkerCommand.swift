@@ -31,6 +31,9 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "This worker's generation.")
     var generation: Int
 
+    @Option(help: "The ID of the master's node, shared by its workers.")
+    var node: String
+
     func run() async throws {
         let loaded = ConfigLoader.load(options.request(workers: workers, listen: listen))
         guard loaded.errors.isEmpty else {
@@ -50,7 +53,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let limit = config.server.maxRequests > 0
             ? RequestLimit(limit: config.server.maxRequests + Int.random(in: 0...config.server.maxRequestsJitter)) { control.recycle() }
             : nil
-        let app = try AppFactory.makeApplication(config: config, loggers: loggers)
+        let app = try AppFactory.makeApplication(config: config, loggers: loggers, node: node)
         control.link(app.hub)
         logger.info("worker starting", metadata: ["generation": "\(generation)"])
         do {

@@ -66,4 +66,37 @@ import Testing
             #expect(try await serve.waitForExit() == 0)
         }
     }
+
+    @Test func broadcastsReachAnotherNodeOnTheSamePostgreSQLInOrderLargeOnesThroughTheTable() async throws {
+        try await withTemporaryDirectory { directory in
+            try await withTemporaryDirectory { otherDirectory in
+                try await TestDatabase.with(.postgres, in: directory) { database in
+                    let one = try ServeProcess(
+                        ["--listen", "127.0.0.1:0", "--workers", "1"], environment: DatabaseProcessTests.environment(directory, database), in: directory.path)
+                    let two = try ServeProcess(
+                        ["--listen", "127.0.0.1:0", "--workers", "1"], environment: DatabaseProcessTests.environment(otherDirectory, database),
+                        in: otherDirectory.path)
+                    let first = try await WebSocketTestClient.open(port: try await MasterProcessTests.waitUntilReady(one), path: "/ws/broadcast")
+                    let second = try await WebSocketTestClient.open(port: try await MasterProcessTests.waitUntilReady(two), path: "/ws/broadcast")
+                    try await Self.waitUntilLinked(first, second)
+                    try await Self.waitUntilLinked(second, first)
+                    // Every third message is over NOTIFY's 8000 bytes and goes through hub_messages.
+                    let sent = (0..<30).map { index in "n\(index) " + String(repeating: "x", count: index % 3 == 0 ? 10_000 : 10) }
+                    for message in sent { try await first.sendText(message) }
+                    for (client, name) in [(second, "the other node"), (first, "the sender, exactly once")] {
+                        var received: [String] = []
+                        while received.count < sent.count, let frame = await client.next() {
+                            if frame.text.hasPrefix("n") { received.append(frame.text) }
+                        }
+                        #expect(received == sent, "\(name)")
+                    }
+                    #expect(await first.next(timeout: 1) == nil)
+                    one.signal(SIGTERM)
+                    two.signal(SIGTERM)
+                    #expect(try await one.waitForExit() == 0)
+                    #expect(try await two.waitForExit() == 0)
+                }
+            }
+        }
+    }
 }

@@ -12,9 +12,12 @@ public enum AppFactory {
 
     /// Builds the application. `customize` runs after the product's own blueprints and hooks
     /// are registered, so tests and embedders can add routes and hooks of their own.
+    /// - Parameter node: the ID every worker of one master shares, so the hub's PostgreSQL link
+    ///   ignores what its own node sent (the master relayed that already).
     public static func makeApplication(
         config: PortcullisConfig,
         loggers: LoggerFactory,
+        node: String = UUID().uuidString,
         customize: (inout ApplicationBuilder) -> Void = { _ in }
     ) throws -> PortcullisApplication {
         var builder = ApplicationBuilder(config: config, loggers: loggers)
@@ -57,6 +60,11 @@ public enum AppFactory {
             retention: JobRetention(queue: queue, background: background, retentionDays: config.jobs.retentionDays, logger: jobsLogger)
         )
         builder.addService(services.store)
+        if store.dialect == .postgres {
+            let link = PostgresHubLink(store: store, hub: builder.hub, node: node, logger: loggers.logger("portcullis.hub"))
+            builder.hub.attach(link)
+            builder.addService(link)
+        }
         builder.addService(services.background)
         builder.addWorkload(services.runner)
         builder.beforeServing("signing key") { await services.tokens.loadKey() }

@@ -97,5 +97,21 @@ public enum Schema {
                 "CREATE INDEX jobs_leased ON jobs (lease_expires_at) WHERE state = 'running'",
             ]
         ),
+        Migration(
+            version: 3,
+            name: "hub messages",
+            // Hub messages too large for a NOTIFY payload, kept a minute for the other nodes to
+            // read. SQLite serves one node, whose workers the master links: it needs none.
+            sqlite: [],
+            postgres: [
+                """
+                CREATE TABLE hub_messages (
+                    id BIGSERIAL PRIMARY KEY,
+                    body TEXT NOT NULL,
+                    created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+                )
+                """,
+            ]
+        ),
     ]
 }

@@ -9,17 +9,17 @@ struct PostgresListener: Sendable {
     let server: DatabaseURL.Postgres
     let logger: Logger
 
-    /// The stream ``Store/notifications(on:)`` promises: a value per notification, and one
-    /// after each (re)connect, as notifications sent while disconnected are lost.
-    func notifications(on channel: String) -> AsyncStream<Void> {
-        let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    /// The stream ``Store/notifications(on:)`` promises: each notification with its payload,
+    /// and `.connected` after each (re)connect, as notifications sent while disconnected are lost.
+    func notifications(on channel: String) -> AsyncStream<StoreNotification> {
+        let (stream, continuation) = AsyncStream.makeStream(of: StoreNotification.self)
         let task = Task {
             var pause = Duration.milliseconds(250)
             while !Task.isCancelled {
                 do {
-                    try await listen(on: channel) {
+                    try await listen(on: channel) { notification in
                         pause = .milliseconds(250)
-                        continuation.yield()
+                        continuation.yield(notification)
                     }
                 } catch {
                     guard !Task.isCancelled else { break }
@@ -39,7 +39,7 @@ struct PostgresListener: Sendable {
 
     /// One connection's life: connects, listens, calls `received` once connected and once per
     /// notification, and returns or throws when the connection ends.
-    private func listen(on channel: String, received: () -> Void) async throws {
+    private func listen(on channel: String, received: (StoreNotification) -> Void) async throws {
         let tls: PostgresConnection.Configuration.TLS = switch server.tls {
         case .disable: .disable
         case .prefer: .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
@@ -54,8 +54,8 @@ struct PostgresListener: Sendable {
         do {
             try await withTaskCancellationHandler {
                 try await connection.listen(on: channel) { notifications in
-                    received()
-                    for try await _ in notifications { received() }
+                    received(.connected)
+                    for try await notification in notifications { received(.message(notification.payload)) }
                 }
             } onCancel: {
                 connection.close().whenComplete { _ in }

@@ -130,7 +130,7 @@ final class PostgresStore: Store {
         _ = try await transaction(.readOnly) { session in try await session.query("SELECT 1") }
     }
 
-    func notifications(on channel: String) -> AsyncStream<Void>? {
+    func notifications(on channel: String) -> AsyncStream<StoreNotification>? {
         listener.notifications(on: channel)
     }
 

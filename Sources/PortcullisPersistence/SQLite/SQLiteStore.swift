@@ -58,7 +58,7 @@ final class SQLiteStore: Store {
     }
 
     /// SQLite has no notifications between processes.
-    func notifications(on channel: String) -> AsyncStream<Void>? { nil }
+    func notifications(on channel: String) -> AsyncStream<StoreNotification>? { nil }
 
     func ping() async throws {
         _ = try await transaction(.readOnly) { session in try await session.query("SELECT 1") }
