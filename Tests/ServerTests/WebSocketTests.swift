@@ -118,6 +118,10 @@ import Testing
             let expected = #"{"message":"hi all","user":"ada"}"#
             #expect(await viaQuery.next()?.text == expected)
             #expect(await viaHeader.next()?.text == expected)
+            try await viaHeader.sendBinary([0xff])
+            let binary = await viaHeader.nextClose()
+            #expect(binary?.closeCode == 1003)
+            #expect(binary?.closeReason == "Text messages only")
         }
     }
 
@@ -191,6 +195,21 @@ import Testing
             let close = await slow.nextClose()
             #expect(close?.closeCode == 1008)
             #expect(close?.closeReason == "slow consumer")
+        }
+    }
+
+    @Test func idleConnectionsArePingedAndOneThatDoesNotAnswerIsClosed() async throws {
+        try await withLiveServer(overrides: ["ws.ping_interval": "1"]) { server in
+            let answering = try await WebSocketTestClient.open(port: server.port, path: "/ws/echo")
+            let silent = try await WebSocketTestClient.open(port: server.port, path: "/ws/echo")
+            // `next` answers pings; three intervals pass with nothing else to read.
+            #expect(await answering.next(timeout: 3.5) == nil)
+            try await answering.sendText("still open")
+            #expect(await answering.next()?.text == "Echo: still open")
+            // The silent client reads only now: a ping it never answered, then the close.
+            let close = await silent.nextClose()
+            #expect(close?.closeCode == 1001)
+            #expect(close?.closeReason == "Ping timeout")
         }
     }
 

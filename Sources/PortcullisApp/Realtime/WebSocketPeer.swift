@@ -54,8 +54,9 @@ final class WebSocketPeer: HubSubscriber, Sendable {
         handle: @Sendable (WebSocketMessage) async throws -> Void
     ) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { [queue, outbound] in
+            group.addTask { [self] in
                 for await payload in queue {
+                    guard !closing.load(ordering: .relaxed) else { return }
                     do {
                         switch payload {
                         case .text(let text): try await outbound.write(.text(text))

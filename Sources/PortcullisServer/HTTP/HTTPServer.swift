@@ -186,8 +186,7 @@ public final class HTTPServer: Service {
                     )
                     bound.append(try await bind(listener, childChannel: channel, quiescing: helper))
                 } else {
-                    let channel = WebSocketUpgradeChannel(
-                        app: app, responder: makeResponder(tls: false), http1: http1Configuration, tls: false, logger: logger)
+                    let channel = WebSocketUpgradeChannel(app: app, responder: makeResponder(tls: false))
                     bound.append(try await bind(listener, childChannel: channel, quiescing: helper))
                 }
             }

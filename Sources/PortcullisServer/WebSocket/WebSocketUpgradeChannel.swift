@@ -15,7 +15,8 @@ import PortcullisPlatform
 /// which runs through the app like any request. A route that accepts it (``WebSocketUpgrade``)
 /// gets the connection; any other answer — 403 for a foreign `Origin`, 503 when full, 404 —
 /// is sent as it is and the connection closes. Other connections are plain HTTP/1.1, timed by
-/// the same header timeout.
+/// the same header and idle timeouts. Plain listeners only: TLS listeners negotiate HTTP/2 or
+/// HTTP/1.1 through Hummingbird's `HTTP2UpgradeChannel`.
 struct WebSocketUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
     enum UpgradeResult: Sendable {
         case websocket(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>)
@@ -31,17 +32,14 @@ struct WebSocketUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
 
     let app: PortcullisApplication
     let responder: HTTPChannelHandler.Responder
-    let http1: HTTP1Channel.Configuration
-    let tls: Bool
-    let logger: Logger
+    /// Hummingbird's keep-alive idle timeout, `server.idle_timeout`.
+    let idleTimeout: Duration
     private let extensions: [any WebSocketExtensionBuilder]
 
-    init(app: PortcullisApplication, responder: @escaping HTTPChannelHandler.Responder, http1: HTTP1Channel.Configuration, tls: Bool, logger: Logger) {
+    init(app: PortcullisApplication, responder: @escaping HTTPChannelHandler.Responder) {
         self.app = app
         self.responder = responder
-        self.http1 = http1
-        self.tls = tls
-        self.logger = logger
+        self.idleTimeout = app.config.server.idleTimeout
         self.extensions = [LimitedDeflateBuilder(maxMessageBytes: app.config.ws.maxMessageBytes)]
     }
 
@@ -68,9 +66,9 @@ struct WebSocketUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
                 channel.eventLoop.makeCompletedFuture {
                     channel.pipeline.syncOperations.removeHandler(deadline.value, promise: nil)
                     let pipeline = channel.pipeline.syncOperations
-                    try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: tls))
+                    try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
                     try pipeline.addHandler(RequestHeadTimeoutHandler(timeout: app.config.server.headerTimeout, logger: logger, stopping: deadline.value.stopRequested))
-                    try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: http1.idleTimeout.map { .init($0) }, logger: logger))
+                    try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: idleTimeout, logger: logger))
                     let asyncChannel = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
                         wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
                     if case .refused = handshake.outcome { return UpgradeResult.refused(asyncChannel) }
@@ -114,9 +112,8 @@ struct WebSocketUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
         let upgrade = WebSocketUpgrade()
         var response: Response
         do {
-            let request = Request(head: try HTTPRequest(head, secure: tls, splitCookie: false), body: .init(buffer: ByteBuffer()))
+            let request = Request(head: try HTTPRequest(head, secure: false, splitCookie: false), body: .init(buffer: ByteBuffer()))
             var context = AppRequestContext(source: .init(channel: channel, logger: app.logger))
-            context.viaTLS = tls
             context.webSocket = upgrade
             response = try await app.responder.respond(to: request, context: context)
             if response.status == .switchingProtocols, let accepted = upgrade.accepted {
