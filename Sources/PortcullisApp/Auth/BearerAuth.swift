@@ -9,10 +9,16 @@ enum BearerAuth {
         guard let header = request.headers[.authorization] else {
             throw APIError.unauthorized("This route needs an Authorization: Bearer token.")
         }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+        guard let token = token(in: header) else {
             throw APIError.unauthorized("The Authorization header must be: Bearer <token>.")
         }
-        return try await tokens.verify(String(parts[1]).trimmingCharacters(in: .whitespaces))
+        return try await tokens.verify(token)
+    }
+
+    /// The token of an `Authorization` header value, nil unless it reads `Bearer <token>`.
+    static func token(in header: String) -> String? {
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        return String(parts[1]).trimmingCharacters(in: .whitespaces)
     }
 }

@@ -1,4 +1,3 @@
-import Foundation
 import Hummingbird
 import PortcullisPersistence
 import PortcullisPlatform
@@ -26,9 +25,6 @@ enum ChatMember {
 
     private static func token(of request: Request) -> String? {
         if let token = request.uri.queryParameters.get("token"), !token.isEmpty { return token }
-        guard let header = request.headers[.authorization] else { return nil }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        return String(parts[1]).trimmingCharacters(in: .whitespaces)
+        return request.headers[.authorization].flatMap(BearerAuth.token(in:))
     }
 }
