@@ -59,13 +59,31 @@ import Testing
                 "Cookie": "session=deadbeefcafe",
                 "access_token": "tok-123456789",
                 "nested": .dictionary(["api_key": "key-987654321", "note": .string("carries \(secret)")]),
+                "list": .array(["fine", .string("also \(secret)")]),
+                "described": .stringConvertible(URL(string: "https://example.com/?k=\(secret)")!),
+                "X-Refresh-TOKEN": "refresh-555666777",
             ])
         }
         let text = capture.text
-        for leaked in [secret, "correct horse", "eyJhbGciOiJIUzI1NiJ9", "deadbeefcafe", "tok-123456789", "key-987654321"] {
+        for leaked in [secret, "correct horse", "eyJhbGciOiJIUzI1NiJ9", "deadbeefcafe", "tok-123456789", "key-987654321", "refresh-555666777"] {
             #expect(!text.contains(leaked), "\(leaked) reached the log")
         }
         #expect(text.contains("<redacted>"))
+        #expect(text.contains("fine"), "a clean item of a list that held a secret is kept")
+    }
+
+    @Test func fieldsWithoutSecretsAreWrittenUnchanged() throws {
+        let capture = LogCapture()
+        logger(.json, capture: capture, secrets: ["jwt-signing-key-0123456789abcdef0123"]).info("request", metadata: [
+            "path": "/users/7", "status": .stringConvertible(404), "duration_ms": .stringConvertible(0.25),
+            "tags": .array(["a", "b"]), "user_agent": "curl/8 \"quoted\"\t",
+        ])
+        let record = try #require(capture.records.first)
+        #expect(record["path"] as? String == "/users/7")
+        #expect(record["status"] as? Int == 404)
+        #expect(record["duration_ms"] as? Double == 0.25)
+        #expect(record["tags"] as? [String] == ["a", "b"])
+        #expect(record["user_agent"] as? String == "curl/8 \"quoted\"\t")
     }
 
     @Test func textFormatIsReadable() {

@@ -28,9 +28,8 @@ enum JSONBody {
     /// `application/json` or any `+json` type, parameters (charset) allowed.
     static func isJSON(_ contentType: String?) -> Bool {
         guard let contentType else { return false }
-        let mediaType = contentType.split(separator: ";", maxSplits: 1).first.map {
-            $0.trimmingCharacters(in: .whitespaces).lowercased()
-        } ?? ""
-        return mediaType == "application/json" || (mediaType.hasPrefix("application/") && mediaType.hasSuffix("+json"))
+        let mediaType = contentType.prefix { $0 != ";" }.withoutSurroundingSpaces
+        return ASCIISearch.equals(mediaType, "application/json")
+            || (ASCIISearch.hasPrefix(mediaType, "application/") && ASCIISearch.hasSuffix(mediaType, "+json"))
     }
 }

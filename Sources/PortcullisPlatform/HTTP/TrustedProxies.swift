@@ -134,7 +134,15 @@ extension HTTPField.Name {
 
 extension StringProtocol {
     func trimmingSpaces() -> String {
-        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+        String(withoutSurroundingSpaces)
+    }
+
+    /// The text without leading and trailing spaces and tabs, without copying it.
+    public var withoutSurroundingSpaces: SubSequence {
+        var text = self[...]
+        while let first = text.first, first == " " || first == "\t" { text = text.dropFirst() }
+        while let last = text.last, last == " " || last == "\t" { text = text.dropLast() }
+        return text
     }
 
     func trimmingQuotes() -> String {

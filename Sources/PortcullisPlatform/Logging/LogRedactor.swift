@@ -1,12 +1,22 @@
 import Logging
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Keeps secrets out of log lines: fields whose names say they hold a credential, and any
 /// configured secret value wherever it appears.
+///
+/// It runs on every field of every log line (the access log included), so both searches work
+/// on UTF-8 bytes: with Foundation's `String.contains` and `lowercased()` they took a fifth
+/// of a request's CPU.
 public struct LogRedactor: Sendable {
     public static let replacement = "<redacted>"
 
-    /// Field-name fragments that mark a value as a credential.
-    static let sensitiveFragments = ["password", "passwd", "secret", "token", "authorization", "cookie", "api_key", "apikey", "credential"]
+    /// Field-name fragments that mark a value as a credential, lower-case ASCII.
+    static let sensitiveFragments: [StaticString] = ["password", "passwd", "secret", "token", "authorization", "cookie", "api_key", "apikey", "credential"]
 
     /// Exact secret values (signing keys and the like), at least 8 bytes each.
     let secrets: [String]
@@ -15,29 +25,56 @@ public struct LogRedactor: Sendable {
         self.secrets = secrets.filter { $0.utf8.count >= 8 }
     }
 
+    /// Whether the field name contains a sensitive fragment, ignoring ASCII case.
     static func isSensitive(field: String) -> Bool {
-        let lowered = field.lowercased()
-        return sensitiveFragments.contains { lowered.contains($0) }
+        sensitiveFragments.contains { ASCIISearch.contains(field, $0) }
     }
 
     func scrub(_ text: String) -> String {
         guard !secrets.isEmpty else { return text }
         var text = text
-        for secret in secrets where text.contains(secret) {
+        for secret in secrets where Self.contains(&text, secret) {
             text = text.replacing(secret, with: Self.replacement)
         }
         return text
     }
 
+    /// Whether `needle` occurs in `text`, by bytes.
+    private static func contains(_ text: inout String, _ needle: String) -> Bool {
+        var needle = needle
+        return text.withUTF8 { haystack in
+            needle.withUTF8 { pattern in
+                guard let start = haystack.baseAddress, let wanted = pattern.baseAddress, pattern.count <= haystack.count else {
+                    return false
+                }
+                return (0...(haystack.count - pattern.count)).contains { offset in
+                    haystack[offset] == pattern[0] && memcmp(start + offset, wanted, pattern.count) == 0
+                }
+            }
+        }
+    }
+
     func scrub(field: String, _ value: Logger.MetadataValue) -> Logger.MetadataValue {
+        redacted(field: field, value) ?? value
+    }
+
+    /// The value with its secrets replaced, or nil when it holds none (the common case, which
+    /// then costs no copy).
+    func redacted(field: String, _ value: Logger.MetadataValue) -> Logger.MetadataValue? {
         if Self.isSensitive(field: field) { return .string(Self.replacement) }
+        guard !secrets.isEmpty else { return nil }
         switch value {
-        case .string(let text): return .string(scrub(text))
+        case .string(var text):
+            return secrets.contains(where: { Self.contains(&text, $0) }) ? .string(scrub(text)) : nil
         case .stringConvertible(let convertible):
-            if convertible is Int || convertible is Double || convertible is Bool { return value }
-            return .string(scrub(convertible.description))
-        case .array(let items): return .array(items.map { scrub(field: field, $0) })
+            if convertible is Int || convertible is Double || convertible is Bool { return nil }
+            let text = convertible.description
+            let clean = scrub(text)
+            return clean == text ? nil : .string(clean)
+        case .array(let items):
+            return items.contains { redacted(field: field, $0) != nil } ? .array(items.map { scrub(field: field, $0) }) : nil
         case .dictionary(let members):
+            guard members.contains(where: { redacted(field: $0.key, $0.value) != nil }) else { return nil }
             return .dictionary(Dictionary(uniqueKeysWithValues: members.map { ($0, scrub(field: $0, $1)) }))
         }
     }

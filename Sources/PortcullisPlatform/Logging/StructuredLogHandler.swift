@@ -36,11 +36,14 @@ public struct StructuredLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var fields = self.metadata
-        if let provided = metadataProvider?.get() { fields.merge(provided) { _, new in new } }
-        if let explicit = event.metadata { fields.merge(explicit) { _, new in new } }
+        // The event's own fields win over the provider's, which win over the handler's.
+        var fields = event.metadata ?? [:]
+        if let provided = metadataProvider?.get(), !provided.isEmpty { fields.merge(provided) { explicit, _ in explicit } }
+        if !metadata.isEmpty { fields.merge(metadata) { explicit, _ in explicit } }
         if let error = event.error { fields["error"] = .string("\(error)") }
-        for (key, value) in fields { fields[key] = redactor.scrub(field: key, value) }
+        for (key, value) in fields {
+            if let clean = redactor.redacted(field: key, value) { fields[key] = clean }
+        }
         let text = redactor.scrub(event.message.description)
         switch format {
         case .json: sink.write(line: jsonLine(level: event.level, message: text, fields: fields))
@@ -52,11 +55,18 @@ public struct StructuredLogHandler: LogHandler {
     }
 
     private func jsonLine(level: Logger.Level, message: String, fields: Logger.Metadata) -> String {
-        var out = "{\"ts\":\"\(LogTimestamp.now())\",\"level\":\"\(level.rawValue)\",\"msg\":"
+        var out = ""
+        out.reserveCapacity(384)
+        out += "{\"ts\":\""
+        out += LogTimestamp.now()
+        out += "\",\"level\":\""
+        out += level.rawValue
+        out += "\",\"msg\":"
         JSONText.appendString(message, to: &out)
         out += ",\"logger\":"
         JSONText.appendString(label, to: &out)
-        out += ",\"pid\":\(getpid())"
+        out += ",\"pid\":"
+        out += Self.pid
         if let worker { out += ",\"worker\":\(worker)" }
         if let requestID = fields["request_id"] {
             out += ",\"request_id\":"
@@ -71,6 +81,9 @@ public struct StructuredLogHandler: LogHandler {
         out += "}\n"
         return out
     }
+
+    /// This process's ID as text: the same on every line, and `getpid` is a system call.
+    private static let pid = String(getpid())
 
     /// Keys the handler writes itself; a field of the same name is dropped so every line is
     /// a JSON object with unique keys.
@@ -98,6 +111,11 @@ enum JSONText {
 
     static func appendString(_ text: String, to out: inout String) {
         out += "\""
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out += text
+            out += "\""
+            return
+        }
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""

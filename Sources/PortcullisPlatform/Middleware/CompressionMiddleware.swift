@@ -41,18 +41,21 @@ public struct CompressionMiddleware: RouterMiddleware {
         let headers = response.headers
         return headers[.contentEncoding] == nil
             && headers[.contentRange] == nil
-            && headers[.cacheControl]?.lowercased().contains("no-transform") != true
+            && headers[.cacheControl].map { ASCIISearch.contains($0, "no-transform") } != true
     }
 
     /// Text, JSON, JavaScript, XML and SVG compress well; images, archives and other
     /// binary types are compressed already. Event streams must not be buffered.
     static func isCompressible(contentType: String?) -> Bool {
-        guard let mediaType = contentType?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() else {
-            return false
-        }
-        if mediaType == "text/event-stream" { return false }
-        return mediaType.hasPrefix("text/")
-            || ["application/json", "application/javascript", "application/xml", "image/svg+xml", "application/x-ndjson"].contains(mediaType)
-            || mediaType.hasSuffix("+json") || mediaType.hasSuffix("+xml")
+        guard let contentType else { return false }
+        let mediaType = contentType.prefix { $0 != ";" }.withoutSurroundingSpaces
+        if ASCIISearch.equals(mediaType, "text/event-stream") { return false }
+        return ASCIISearch.hasPrefix(mediaType, "text/")
+            || compressibleTypes.contains { ASCIISearch.equals(mediaType, $0) }
+            || ASCIISearch.hasSuffix(mediaType, "+json") || ASCIISearch.hasSuffix(mediaType, "+xml")
     }
+
+    private static let compressibleTypes: [StaticString] = [
+        "application/json", "application/javascript", "application/xml", "image/svg+xml", "application/x-ndjson",
+    ]
 }

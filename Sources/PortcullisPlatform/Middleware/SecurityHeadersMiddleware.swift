@@ -18,26 +18,44 @@ public struct SecurityHeadersMiddleware: RouterMiddleware {
     static let permissionsPolicy = "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()"
     static let hsts = "max-age=63072000; includeSubDomains"
 
+    /// The fields every response gets, made once: a field's value is validated when it is
+    /// made, and these are the same on every response.
+    static let apiFields = fields(policy: apiPolicy)
+    static let pageFields = fields(policy: pagePolicy)
+
+    private static func fields(policy: String) -> [HTTPField] {
+        [
+            HTTPField(name: .xContentTypeOptions, value: "nosniff"),
+            HTTPField(name: .xFrameOptions, value: "DENY"),
+            HTTPField(name: .referrerPolicy, value: "no-referrer"),
+            HTTPField(name: .contentSecurityPolicy, value: policy),
+            HTTPField(name: .crossOriginOpenerPolicy, value: "same-origin"),
+            HTTPField(name: .crossOriginResourcePolicy, value: "same-origin"),
+            HTTPField(name: .permissionsPolicy, value: permissionsPolicy),
+            HTTPField(name: .xXSSProtection, value: "0"),
+        ]
+    }
+
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)
         var headers = response.headers
         headers[.xRequestID] = context.requestID
-        headers[.xContentTypeOptions] = "nosniff"
-        headers[.xFrameOptions] = "DENY"
-        headers[.referrerPolicy] = "no-referrer"
-        headers[.contentSecurityPolicy] = pagePaths.contains(request.uri.path) ? Self.pagePolicy : Self.apiPolicy
-        headers[.crossOriginOpenerPolicy] = "same-origin"
-        headers[.crossOriginResourcePolicy] = "same-origin"
-        headers[.permissionsPolicy] = Self.permissionsPolicy
-        headers[.xXSSProtection] = "0"
-        if headers[.contentType]?.hasPrefix("application/json") == true, headers[.cacheControl]?.lowercased().contains("no-store") != true {
+        for field in pagePaths.contains(request.uri.path) ? Self.pageFields : Self.apiFields {
+            // A route's own value is replaced; appending is the common case and the cheap one.
+            if headers.contains(field.name) {
+                headers[field.name] = field.value
+            } else {
+                headers.append(field)
+            }
+        }
+        if headers[.contentType]?.hasPrefix("application/json") == true, headers[.cacheControl].map({ ASCIISearch.contains($0, "no-store") }) != true {
             // A route's own directives (no-transform, say) stay; no-store joins them.
             headers[.cacheControl] = headers[.cacheControl].map { "no-store, " + $0 } ?? "no-store"
         }
         if context.origin.scheme == "https" {
             headers[.strictTransportSecurity] = Self.hsts
         }
-        headers[.server] = nil
+        if headers.contains(.server) { headers[.server] = nil }
         response.headers = headers
         return response
     }

@@ -16,6 +16,8 @@ final class RequestHeadTimeoutHandler: ChannelDuplexHandler, RemovableChannelHan
 
     private var timer: RequestHeadTimer
     private var scheduled: Scheduled<Void>?
+    /// When the running timer ends; nil while it is stopped.
+    private var deadline: NIODeadline?
     private let timeout: TimeAmount
     private let logger: Logger
 
@@ -89,16 +91,13 @@ final class RequestHeadTimeoutHandler: ChannelDuplexHandler, RemovableChannelHan
     private func apply(_ action: RequestHeadTimer.Action, context: ChannelHandlerContext) {
         switch action {
         case .startTimer:
-            scheduled?.cancel()
-            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-            scheduled = context.eventLoop.scheduleTask(in: timeout) {
-                let (handler, context) = loopBound.value
-                handler.scheduled = nil
-                handler.apply(handler.timer.timerFired(), context: context)
-            }
+            deadline = .now() + timeout
+            if scheduled == nil { schedule(context: context) }
         case .cancelTimer:
-            scheduled?.cancel()
-            scheduled = nil
+            // The scheduled task stays: keep-alive connections start and stop this timer on
+            // every request, and a task per request cost more than one that wakes up, finds
+            // no deadline or a later one, and goes back to sleep.
+            deadline = nil
         case .close:
             logger.debug("closing a connection that did not send a request head in time", metadata: [
                 "client": .string(context.remoteAddress?.description ?? "unknown"),
@@ -106,6 +105,24 @@ final class RequestHeadTimeoutHandler: ChannelDuplexHandler, RemovableChannelHan
             context.close(promise: nil)
         case .none:
             break
+        }
+    }
+
+    /// Wakes up at the deadline: fires the timer if it still runs and is due, or sleeps again
+    /// until a later deadline.
+    private func schedule(context: ChannelHandlerContext) {
+        guard let deadline else { return }
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        scheduled = context.eventLoop.scheduleTask(deadline: deadline) {
+            let (handler, context) = loopBound.value
+            handler.scheduled = nil
+            guard let due = handler.deadline else { return }
+            if due <= .now() {
+                handler.deadline = nil
+                handler.apply(handler.timer.timerFired(), context: context)
+            } else {
+                handler.schedule(context: context)
+            }
         }
     }
 }

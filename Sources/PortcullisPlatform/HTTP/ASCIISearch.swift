@@ -1,0 +1,48 @@
+/// Case-insensitive ASCII comparisons on UTF-8 bytes, without allocating: the header and
+/// log-field checks that run on every request. `lowercased().contains(_:)` went through
+/// Foundation's string bridge and allocated, and cost more than the rest of those checks.
+public enum ASCIISearch {
+    /// Whether `fragment` (lower-case ASCII) occurs in `text`, ignoring ASCII case.
+    public static func contains(_ text: some StringProtocol, _ fragment: StaticString) -> Bool {
+        withBytes(text) { haystack in
+            let needle = bytes(of: fragment)
+            guard haystack.count >= needle.count else { return false }
+            return (0...(haystack.count - needle.count)).contains { start in
+                matches(haystack, at: start, needle)
+            }
+        }
+    }
+
+    /// Whether `text` equals `other` (lower-case ASCII), ignoring ASCII case.
+    public static func equals(_ text: some StringProtocol, _ other: StaticString) -> Bool {
+        withBytes(text) { bytes in bytes.count == other.utf8CodeUnitCount && matches(bytes, at: 0, Self.bytes(of: other)) }
+    }
+
+    /// Whether `text` starts with `prefix` (lower-case ASCII), ignoring ASCII case.
+    public static func hasPrefix(_ text: some StringProtocol, _ prefix: StaticString) -> Bool {
+        withBytes(text) { bytes in bytes.count >= prefix.utf8CodeUnitCount && matches(bytes, at: 0, Self.bytes(of: prefix)) }
+    }
+
+    /// Whether `text` ends with `suffix` (lower-case ASCII), ignoring ASCII case.
+    public static func hasSuffix(_ text: some StringProtocol, _ suffix: StaticString) -> Bool {
+        withBytes(text) { bytes in
+            bytes.count >= suffix.utf8CodeUnitCount && matches(bytes, at: bytes.count - suffix.utf8CodeUnitCount, Self.bytes(of: suffix))
+        }
+    }
+
+    private static func bytes(of text: StaticString) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)
+    }
+
+    private static func matches(_ haystack: UnsafeBufferPointer<UInt8>, at start: Int, _ needle: UnsafeBufferPointer<UInt8>) -> Bool {
+        needle.indices.allSatisfy { offset in
+            let byte = haystack[start + offset]
+            return (byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte) == needle[offset]
+        }
+    }
+
+    private static func withBytes(_ text: some StringProtocol, _ body: (UnsafeBufferPointer<UInt8>) -> Bool) -> Bool {
+        if let result = text.utf8.withContiguousStorageIfAvailable(body) { return result }
+        return Array(text.utf8).withUnsafeBufferPointer(body)
+    }
+}

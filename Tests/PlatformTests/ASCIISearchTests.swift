@@ -1,0 +1,24 @@
+import PortcullisPlatform
+import Testing
+
+@Suite struct ASCIISearchTests {
+    @Test func containsIgnoresASCIICaseAnywhere() {
+        #expect(ASCIISearch.contains("private, No-Store", "no-store"))
+        #expect(ASCIISearch.contains("X-API-KEY", "api_key") == false)
+        #expect(ASCIISearch.contains("x_Api_Key_2", "api_key"))
+        #expect(ASCIISearch.contains("no-stor", "no-store") == false)
+        #expect(ASCIISearch.contains("", "a") == false)
+        #expect(ASCIISearch.contains("Ünïcode TOKEN", "token"))
+    }
+
+    @Test func equalsPrefixAndSuffixIgnoreASCIICase() {
+        #expect(ASCIISearch.equals("Application/JSON", "application/json"))
+        #expect(ASCIISearch.equals("application/json ", "application/json") == false)
+        #expect(ASCIISearch.hasPrefix("TEXT/html", "text/"))
+        #expect(ASCIISearch.hasPrefix("tex", "text/") == false)
+        #expect(ASCIISearch.hasSuffix("application/problem+JSON", "+json"))
+        #expect(ASCIISearch.hasSuffix("json", "+json") == false)
+        let media = "  application/ld+json ; charset=utf-8".prefix { $0 != ";" }
+        #expect(ASCIISearch.hasSuffix(media.withoutSurroundingSpaces, "+json"))
+    }
+}
