@@ -16,14 +16,13 @@ struct JobView: Encodable {
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
-        let format = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
         try container.encode(job.id, forKey: .id)
         try container.encode(job.kind, forKey: .kind)
         try container.encode(job.state.rawValue, forKey: .state)
         try container.encode(job.attempts, forKey: .attempts)
         try container.encode(job.result ?? .null, forKey: .result)
         try container.encode(job.error, forKey: .error)
-        try container.encode(format.format(job.createdAt), forKey: .createdAt)
-        try container.encode(format.format(job.updatedAt), forKey: .updatedAt)
+        try container.encode(RFC3339.string(from: job.createdAt), forKey: .createdAt)
+        try container.encode(RFC3339.string(from: job.updatedAt), forKey: .updatedAt)
     }
 }

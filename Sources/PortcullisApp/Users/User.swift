@@ -1,4 +1,5 @@
 import Foundation
+import PortcullisPlatform
 
 /// A user as clients see it: `{id, username, email, bio, created_at}`.
 struct User: Sendable, Encodable {
@@ -19,6 +20,6 @@ struct User: Sendable, Encodable {
         try container.encode(username, forKey: .username)
         try container.encode(email, forKey: .email)
         try container.encode(bio, forKey: .bio)
-        try container.encode(Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(createdAt), forKey: .createdAt)
+        try container.encode(RFC3339.string(from: createdAt), forKey: .createdAt)
     }
 }

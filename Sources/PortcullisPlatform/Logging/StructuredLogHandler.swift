@@ -58,7 +58,7 @@ public struct StructuredLogHandler: LogHandler {
         var out = ""
         out.reserveCapacity(384)
         out += "{\"ts\":\""
-        out += LogTimestamp.now()
+        out += RFC3339.now()
         out += "\",\"level\":\""
         out += level.rawValue
         out += "\",\"msg\":"
@@ -90,7 +90,7 @@ public struct StructuredLogHandler: LogHandler {
     static let reservedKeys: Set<String> = ["ts", "level", "msg", "logger", "pid", "worker", "request_id"]
 
     private func textLine(level: Logger.Level, message: String, fields: Logger.Metadata) -> String {
-        var out = "\(LogTimestamp.now()) \(level.rawValue.uppercased()) [\(label)] \(message)"
+        var out = "\(RFC3339.now()) \(level.rawValue.uppercased()) [\(label)] \(message)"
         for key in fields.keys.sorted() {
             if let value = fields[key] { out += " \(key)=\(value)" }
         }

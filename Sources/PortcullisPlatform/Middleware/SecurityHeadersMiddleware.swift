@@ -38,25 +38,23 @@ public struct SecurityHeadersMiddleware: RouterMiddleware {
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)
-        var headers = response.headers
-        headers[.xRequestID] = context.requestID
+        response.headers[.xRequestID] = context.requestID
         for field in pagePaths.contains(request.uri.path) ? Self.pageFields : Self.apiFields {
             // A route's own value is replaced; appending is the common case and the cheap one.
-            if headers.contains(field.name) {
-                headers[field.name] = field.value
+            if response.headers.contains(field.name) {
+                response.headers[field.name] = field.value
             } else {
-                headers.append(field)
+                response.headers.append(field)
             }
         }
-        if headers[.contentType]?.hasPrefix("application/json") == true, headers[.cacheControl].map({ ASCIISearch.contains($0, "no-store") }) != true {
+        if response.headers[.contentType]?.hasPrefix("application/json") == true, response.headers[.cacheControl].map({ ASCIISearch.contains($0, "no-store") }) != true {
             // A route's own directives (no-transform, say) stay; no-store joins them.
-            headers[.cacheControl] = headers[.cacheControl].map { "no-store, " + $0 } ?? "no-store"
+            response.headers[.cacheControl] = response.headers[.cacheControl].map { "no-store, " + $0 } ?? "no-store"
         }
         if context.origin.scheme == "https" {
-            headers[.strictTransportSecurity] = Self.hsts
+            response.headers[.strictTransportSecurity] = Self.hsts
         }
-        if headers.contains(.server) { headers[.server] = nil }
-        response.headers = headers
+        if response.headers.contains(.server) { response.headers[.server] = nil }
         return response
     }
 }
