@@ -3,7 +3,7 @@ import HTTPTypes
 extension HTTPFields {
     /// Adds `token` to `Vary` unless it is listed already or `Vary: *` covers it.
     mutating func addVary(_ token: String) {
-        guard self[.vary] != nil else {
+        guard contains(.vary) else {
             append(HTTPField(name: .vary, value: token))
             return
         }
