@@ -72,19 +72,19 @@ public struct ApplicationBuilder {
         register(DocsBlueprint.make(documentJSON: ByteBuffer(data: try OpenAPIDocument.json(document))))
     }
 
-    /// Puts the middleware stack in order — identity, compression, access log, headers, CORS, errors,
-    /// body limit, 405, global hooks — and mounts every blueprint under it.
+    /// Puts the middleware stack in order — the edge (identity, compression, access log,
+    /// headers, CORS, errors, body limit), 405, global hooks — and mounts every blueprint under it.
     func build() -> PortcullisApplication {
         let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
-        router.add(middleware: RequestIdentityMiddleware(trustedProxies: TrustedProxies(config.server.trustedProxies)))
-        if config.server.compression {
-            router.add(middleware: CompressionMiddleware(minimumBytes: config.server.compressionMinBytes))
-        }
-        router.add(middleware: AccessLogMiddleware(logger: loggers.logger("portcullis.access")))
-        router.add(middleware: SecurityHeadersMiddleware())
-        router.add(middleware: CORSPolicyMiddleware(origins: config.cors.origins, allowCredentials: config.cors.allowCredentials))
-        router.add(middleware: ErrorResponseMiddleware(logger: loggers.logger("portcullis.http")))
-        router.add(middleware: BodyLimitMiddleware(limit: config.server.maxBodyBytes))
+        router.add(middleware: EdgeMiddleware(
+            identity: RequestIdentity(trustedProxies: TrustedProxies(config.server.trustedProxies)),
+            compression: config.server.compression ? ResponseCompression(minimumBytes: config.server.compressionMinBytes) : nil,
+            accessLog: AccessLog(loggers: loggers),
+            headers: SecurityHeaders(),
+            cors: CORSPolicy(origins: config.cors.origins, allowCredentials: config.cors.allowCredentials),
+            errors: ErrorResponses(logger: loggers.logger("portcullis.http")),
+            bodyLimit: BodyLimit(limit: config.server.maxBodyBytes)
+        ))
         var table = RouteTable()
         for blueprint in blueprints {
             for route in blueprint.routes {
@@ -92,7 +92,7 @@ public struct ApplicationBuilder {
             }
         }
         router.add(middleware: MethodNotAllowedMiddleware(routes: table))
-        router.add(middleware: RequestHooksMiddleware(before: beforeRequest, after: afterRequest))
+        router.addHooks(before: beforeRequest, after: afterRequest)
         for blueprint in blueprints { blueprint.register(on: router) }
         return PortcullisApplication(
             config: config,

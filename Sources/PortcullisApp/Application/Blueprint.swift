@@ -55,7 +55,7 @@ public struct Blueprint: Sendable {
 
     /// Adds the routes to the router in a group that runs this blueprint's hooks.
     func register(on router: Router<AppRequestContext>) {
-        let group = router.group(RouterPath(prefix)).add(middleware: RequestHooksMiddleware(before: beforeRequest, after: afterRequest))
+        let group = router.group(RouterPath(prefix)).addHooks(before: beforeRequest, after: afterRequest)
         for route in routes {
             let handler = route.handler
             group.on(RouterPath(route.path), method: route.method) { request, context in try await handler(request, context) }

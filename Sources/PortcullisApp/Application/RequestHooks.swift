@@ -22,3 +22,13 @@ struct RequestHooksMiddleware: RouterMiddleware {
         return response
     }
 }
+
+extension RouterMethods where Context == AppRequestContext {
+    /// Runs the hooks around everything this router or group answers. Without hooks it adds
+    /// nothing: an empty layer would still cost every request an async call.
+    @discardableResult
+    func addHooks(before: [BeforeRequestHook], after: [AfterRequestHook]) -> Self {
+        guard !before.isEmpty || !after.isEmpty else { return self }
+        return add(middleware: RequestHooksMiddleware(before: before, after: after))
+    }
+}

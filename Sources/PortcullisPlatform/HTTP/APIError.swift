@@ -1,7 +1,7 @@
 public import HTTPTypes
 import Hummingbird
 
-/// Every error a client can see, each with a stable code; ``ErrorResponseMiddleware`` turns
+/// Every error a client can see, each with a stable code; ``ErrorResponses`` turns
 /// them into the JSON body of SPEC §4 in one place.
 public enum APIError: Error, Sendable, Equatable {
     /// 400: the request cannot be understood.

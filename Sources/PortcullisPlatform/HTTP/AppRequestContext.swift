@@ -10,7 +10,7 @@ public struct AppRequestContext: RequestContext {
     public var requestID: String = ""
     /// The socket peer.
     public let peer: TrustedProxies.Peer
-    /// The client and scheme after trusted proxies are believed; set by ``RequestIdentityMiddleware``.
+    /// The client and scheme after trusted proxies are believed; set by ``RequestIdentity``.
     public var origin: TrustedProxies.Origin
     /// Whether the connection to this server is TLS; set by the server that accepted it.
     public var viaTLS = false
@@ -21,7 +21,7 @@ public struct AppRequestContext: RequestContext {
         self.coreContext = .init(source: source)
         switch source.channel.remoteAddress {
         case .some(.unixDomainSocket): peer = .unixSocket
-        case .some(let address): peer = address.ipAddress.flatMap(IPAddress.init).map(TrustedProxies.Peer.ip) ?? .unknown
+        case .some(let address): peer = IPAddress(address).map(TrustedProxies.Peer.ip) ?? .unknown
         case .none: peer = .unknown
         }
         origin = TrustedProxies.Origin(client: "unknown", scheme: "http")

@@ -4,6 +4,8 @@ import Glibc
 import Darwin
 #endif
 
+import NIOCore
+
 /// An IPv4 or IPv6 address as its network-order bytes; IPv4-mapped IPv6 addresses read as IPv4.
 public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
     /// 4 bytes for IPv4, 16 for IPv6.
@@ -14,24 +16,40 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
     public init?(_ text: String) {
         var v4 = in_addr()
         if inet_pton(AF_INET, text, &v4) == 1 {
-            bytes = withUnsafeBytes(of: &v4) { Array($0) }
+            self.init(networkBytes: v4)
             return
         }
         var v6 = in6_addr()
         guard inet_pton(AF_INET6, text, &v6) == 1 else { return nil }
-        let raw = withUnsafeBytes(of: &v6) { Array($0) }
-        let mappedPrefix: [UInt8] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff]
-        bytes = raw.starts(with: mappedPrefix) ? Array(raw[12...]) : raw
+        self.init(networkBytes: v6)
     }
 
-    public var description: String {
-        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-        let family = isV6 ? AF_INET6 : AF_INET
-        let ok = bytes.withUnsafeBytes { raw in
-            inet_ntop(family, raw.baseAddress, &buffer, socklen_t(buffer.count)) != nil
+    /// The address of an accepted connection, read from the socket address itself: what
+    /// every request's context needs, without printing and parsing it again.
+    init?(_ address: SocketAddress) {
+        switch address {
+        case .v4(let v4): self.init(networkBytes: v4.address.sin_addr)
+        case .v6(let v6): self.init(networkBytes: v6.address.sin6_addr)
+        case .unixDomainSocket: return nil
         }
-        guard ok else { return "" }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// From an `in_addr` or `in6_addr`; an IPv4-mapped IPv6 address becomes IPv4.
+    private init<Address>(networkBytes: Address) {
+        let raw = withUnsafeBytes(of: networkBytes) { Array($0) }
+        bytes = raw.count == 16 && raw.starts(with: Self.mappedPrefix) ? Array(raw[12...]) : raw
+    }
+
+    private static let mappedPrefix: [UInt8] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff]
+
+    public var description: String {
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: Int(INET6_ADDRSTRLEN)) { buffer in
+            let family = isV6 ? AF_INET6 : AF_INET
+            let text = bytes.withUnsafeBytes { raw in
+                inet_ntop(family, raw.baseAddress, buffer.baseAddress, socklen_t(buffer.count))
+            }
+            return text.map { String(cString: $0) } ?? ""
+        }
     }
 }
 

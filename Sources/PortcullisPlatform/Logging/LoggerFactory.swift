@@ -27,15 +27,17 @@ public struct LoggerFactory: Sendable {
 
     /// A logger for one part of the product, named like `portcullis.http`.
     public func logger(_ label: String) -> Logger {
-        Logger(label: label, factory: handler)
+        Logger(label: label, factory: { handler(label: $0) })
     }
 
     /// Makes this factory the process-wide default for libraries that create their own loggers.
     public func bootstrapProcess() {
-        LoggingSystem.bootstrap(handler)
+        LoggingSystem.bootstrap { handler(label: $0) }
     }
 
-    private func handler(label: String) -> any LogHandler {
+    /// The handler behind ``logger(_:)``, for a caller that writes events itself on a hot
+    /// path (the access log).
+    public func handler(label: String) -> StructuredLogHandler {
         StructuredLogHandler(label: label, format: format, level: level, sink: sink, redactor: redactor, worker: worker)
     }
 }

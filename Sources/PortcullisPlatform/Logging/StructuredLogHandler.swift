@@ -41,20 +41,32 @@ public struct StructuredLogHandler: LogHandler {
         if let provided = metadataProvider?.get(), !provided.isEmpty { fields.merge(provided) { explicit, _ in explicit } }
         if !metadata.isEmpty { fields.merge(metadata) { explicit, _ in explicit } }
         if let error = event.error { fields["error"] = .string("\(error)") }
-        for (key, value) in fields {
-            if let clean = redactor.redacted(field: key, value) { fields[key] = clean }
+        log(level: event.level, message: event.message.description, sortedFields: fields.sorted { $0.key < $1.key })
+    }
+
+    /// A field of a line written with ``log(level:message:sortedFields:)``.
+    public typealias Field = (key: String, value: Logger.MetadataValue)
+
+    /// Writes one event whose fields the caller already has in key order, without the
+    /// metadata dictionary swift-log builds: the access log's path, once per request. The
+    /// handler's own metadata and provider are not added; the level is not checked.
+    public func log(level: Logger.Level, message: String, sortedFields: [Field]) {
+        var fields = sortedFields
+        for index in fields.indices {
+            if let clean = redactor.redacted(field: fields[index].key, fields[index].value) { fields[index].value = clean }
         }
-        let text = redactor.scrub(event.message.description)
+        let text = redactor.scrub(message)
         switch format {
-        case .json: sink.write(line: jsonLine(level: event.level, message: text, fields: fields))
-        case .text: sink.write(line: textLine(level: event.level, message: text, fields: fields))
+        case .json: sink.write(line: jsonLine(level: level, message: text, fields: fields))
+        case .text: sink.write(line: textLine(level: level, message: text, fields: fields))
         case .journal:
-            let entry = JournalEntry(level: event.level, message: text, logger: label, worker: worker, fields: fields)
-            if !entry.send() { sink.write(line: jsonLine(level: event.level, message: text, fields: fields)) }
+            let dictionary = Logger.Metadata(fields, uniquingKeysWith: { first, _ in first })
+            let entry = JournalEntry(level: level, message: text, logger: label, worker: worker, fields: dictionary)
+            if !entry.send() { sink.write(line: jsonLine(level: level, message: text, fields: fields)) }
         }
     }
 
-    private func jsonLine(level: Logger.Level, message: String, fields: Logger.Metadata) -> String {
+    private func jsonLine(level: Logger.Level, message: String, fields: [Field]) -> String {
         var out = ""
         out.reserveCapacity(384)
         out += "{\"ts\":\""
@@ -68,15 +80,15 @@ public struct StructuredLogHandler: LogHandler {
         out += ",\"pid\":"
         out += Self.pid
         if let worker { out += ",\"worker\":\(worker)" }
-        if let requestID = fields["request_id"] {
+        if let requestID = fields.first(where: { $0.key == "request_id" }) {
             out += ",\"request_id\":"
-            JSONText.append(requestID, to: &out)
+            JSONText.append(requestID.value, to: &out)
         }
-        for key in fields.keys.sorted() where !Self.reservedKeys.contains(key) {
+        for (key, value) in fields where !Self.isReserved(key) {
             out += ","
             JSONText.appendString(key, to: &out)
             out += ":"
-            if let value = fields[key] { JSONText.append(value, to: &out) }
+            JSONText.append(value, to: &out)
         }
         out += "}\n"
         return out
@@ -85,15 +97,19 @@ public struct StructuredLogHandler: LogHandler {
     /// This process's ID as text: the same on every line, and `getpid` is a system call.
     private static let pid = String(getpid())
 
-    /// Keys the handler writes itself; a field of the same name is dropped so every line is
-    /// a JSON object with unique keys.
-    static let reservedKeys: Set<String> = ["ts", "level", "msg", "logger", "pid", "worker", "request_id"]
-
-    private func textLine(level: Logger.Level, message: String, fields: Logger.Metadata) -> String {
-        var out = "\(RFC3339.now()) \(level.rawValue.uppercased()) [\(label)] \(message)"
-        for key in fields.keys.sorted() {
-            if let value = fields[key] { out += " \(key)=\(value)" }
+    /// Whether the handler writes this key itself; a field of the same name is dropped so
+    /// every line is a JSON object with unique keys. (A `switch` compares the short keys
+    /// directly; a `Set` would hash every field of every line.)
+    static func isReserved(_ key: String) -> Bool {
+        switch key {
+        case "ts", "level", "msg", "logger", "pid", "worker", "request_id": true
+        default: false
         }
+    }
+
+    private func textLine(level: Logger.Level, message: String, fields: [Field]) -> String {
+        var out = "\(RFC3339.now()) \(level.rawValue.uppercased()) [\(label)] \(message)"
+        for (key, value) in fields { out += " \(key)=\(value)" }
         out += "\n"
         return out
     }

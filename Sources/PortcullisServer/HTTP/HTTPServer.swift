@@ -162,12 +162,12 @@ public final class HTTPServer: Service {
             } catch {
                 response = Response(status: .internalServerError)
             }
-            response.headers[.date] = date.now()
+            response.headers.set(.date, date.now())
             let lastAllowed = requestLimit?.count() ?? false
             if lastAllowed { response.headers[.connection] = "close" }
             try await writer.write(response: response.head, body: response.body)
             // The rest of a refused body is not worth reading: stop reading and let the connection close.
-            if response.headers[.connection] == "close" {
+            if response.headers.value(.connection) == "close" {
                 try? await channel.close(mode: .input)
             }
         }

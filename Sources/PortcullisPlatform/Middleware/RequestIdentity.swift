@@ -9,22 +9,19 @@ import Darwin
 #endif
 
 /// Gives every request its ID (the client's `X-Request-ID` when well-formed) and resolves
-/// the client address and scheme through ``TrustedProxies``.
-public struct RequestIdentityMiddleware: RouterMiddleware {
-    public typealias Context = AppRequestContext
-
+/// the client address and scheme through ``TrustedProxies``: the first stage of ``EdgeMiddleware``.
+public struct RequestIdentity: Sendable {
     let proxies: TrustedProxies
 
     public init(trustedProxies: TrustedProxies) {
         self.proxies = trustedProxies
     }
 
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        var context = context
-        context.requestID = request.headers[.xRequestID].flatMap(Self.acceptable) ?? Self.newID()
+    /// Sets the request's ID, its logger's `request_id` and its origin.
+    public func assign(_ request: Request, to context: inout AppRequestContext) {
+        context.requestID = request.headers.value(.xRequestID).flatMap(Self.acceptable) ?? Self.newID()
         context.logger[metadataKey: "request_id"] = .string(context.requestID)
         context.origin = proxies.resolve(peer: context.peer, directScheme: context.viaTLS ? "https" : "http", headers: request.headers)
-        return try await next(request, context)
     }
 
     /// 1–128 characters of `[A-Za-z0-9._:-]`, or nil.

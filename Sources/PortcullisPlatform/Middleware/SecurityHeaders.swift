@@ -3,9 +3,7 @@ import HTTPTypes
 
 /// Puts the response headers of SPEC §4 on every response: request ID, the browser
 /// hardening set, `Cache-Control: no-store` on JSON, and HSTS when the client used HTTPS.
-public struct SecurityHeadersMiddleware: RouterMiddleware {
-    public typealias Context = AppRequestContext
-
+public struct SecurityHeaders: Sendable {
     /// Paths whose pages may load their own scripts and styles (the API docs page).
     let pagePaths: Set<String>
 
@@ -36,9 +34,9 @@ public struct SecurityHeadersMiddleware: RouterMiddleware {
         ]
     }
 
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        var response = try await next(request, context)
-        response.headers[.xRequestID] = context.requestID
+    /// Adds the headers to a finished response.
+    public func apply(to response: inout Response, for request: Request, context: AppRequestContext) {
+        response.headers.set(.xRequestID, context.requestID)
         for field in pagePaths.contains(request.uri.path) ? Self.pageFields : Self.apiFields {
             // A route's own value is replaced; appending is the common case and the cheap one.
             if response.headers.contains(field.name) {
@@ -47,15 +45,17 @@ public struct SecurityHeadersMiddleware: RouterMiddleware {
                 response.headers.append(field)
             }
         }
-        if response.headers[.contentType]?.hasPrefix("application/json") == true, response.headers[.cacheControl].map({ ASCIISearch.contains($0, "no-store") }) != true {
+        if let contentType = response.headers.value(.contentType), ASCIISearch.hasPrefix(contentType, "application/json") {
             // A route's own directives (no-transform, say) stay; no-store joins them.
-            response.headers[.cacheControl] = response.headers[.cacheControl].map { "no-store, " + $0 } ?? "no-store"
+            let cacheControl = response.headers.value(.cacheControl)
+            if cacheControl.map({ ASCIISearch.contains($0, "no-store") }) != true {
+                response.headers.set(.cacheControl, cacheControl.map { "no-store, " + $0 } ?? "no-store")
+            }
         }
         if context.origin.scheme == "https" {
-            response.headers[.strictTransportSecurity] = Self.hsts
+            response.headers.set(.strictTransportSecurity, Self.hsts)
         }
         if response.headers.contains(.server) { response.headers[.server] = nil }
-        return response
     }
 }
 

@@ -8,30 +8,27 @@ import HTTPTypes
 /// Never touches bodies that are already encoded (images, archives, a `Content-Encoding`),
 /// `Cache-Control: no-transform`, partial content, HEAD, or statuses without a body.
 /// Responses whose representation depends on `Accept-Encoding` say so in `Vary`.
-public struct CompressionMiddleware: RouterMiddleware {
-    public typealias Context = AppRequestContext
-
+public struct ResponseCompression: Sendable {
     let minimumBytes: Int
 
     public init(minimumBytes: Int) {
         self.minimumBytes = minimumBytes
     }
 
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        var response = try await next(request, context)
-        guard Self.mayEncode(response), Self.isCompressible(contentType: response.headers[.contentType]) else { return response }
+    /// Makes the response's body compress itself as it is written, when it should.
+    public func apply(to response: inout Response, for request: Request) {
+        guard Self.mayEncode(response), Self.isCompressible(contentType: response.headers.value(.contentType)) else { return }
         response.headers.addVary("Accept-Encoding")
         guard request.method != .head,
               (response.body.contentLength ?? .max) >= minimumBytes,
-              let coding = ContentCoding.negotiate(request.headers[.acceptEncoding])
-        else { return response }
+              let coding = ContentCoding.negotiate(request.headers.value(.acceptEncoding))
+        else { return }
         let body = response.body
         response.body = ResponseBody { writer in
             try await body.write(CompressingBodyWriter(parent: writer, coding: coding))
         }
         response.headers[.contentEncoding] = coding.rawValue
         response.headers[.contentLength] = nil
-        return response
     }
 
     /// Whether the response is one a content coding may be applied to at all.
@@ -39,9 +36,9 @@ public struct CompressionMiddleware: RouterMiddleware {
         let status = response.status.code
         guard status >= 200, status != 204, status != 206, status != 304 else { return false }
         let headers = response.headers
-        return headers[.contentEncoding] == nil
-            && headers[.contentRange] == nil
-            && headers[.cacheControl].map { ASCIISearch.contains($0, "no-transform") } != true
+        return !headers.contains(.contentEncoding)
+            && !headers.contains(.contentRange)
+            && headers.value(.cacheControl).map { ASCIISearch.contains($0, "no-transform") } != true
     }
 
     /// Text, JSON, JavaScript, XML and SVG compress well; images, archives and other

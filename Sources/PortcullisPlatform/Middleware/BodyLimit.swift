@@ -3,27 +3,26 @@ import HTTPTypes
 
 /// Refuses bodies over `server.max_body_bytes` with 413 before routing: at once when
 /// `Content-Length` says so, and while reading for chunked bodies. The body is then held in memory.
-public struct BodyLimitMiddleware: RouterMiddleware {
-    public typealias Context = AppRequestContext
-
+public struct BodyLimit: Sendable {
     let limit: Int
 
     public init(limit: Int) {
         self.limit = limit
     }
 
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let declared = request.headers[.contentLength].flatMap(Int.init)
+    /// Whether the request has a body to read; throws at once when its declared length is over the limit.
+    public func hasBody(_ request: Request) throws -> Bool {
+        let declared = request.headers.value(.contentLength).flatMap(Int.init)
         if let declared, declared > limit { throw APIError.payloadTooLarge(limit: limit) }
-        guard (declared ?? 0) > 0 || request.headers[.transferEncoding] != nil else {
-            return try await next(request, context)
-        }
-        var request = request
+        return (declared ?? 0) > 0 || request.headers.contains(.transferEncoding)
+    }
+
+    /// Reads the whole body into memory, refusing it once it passes the limit.
+    public func collect(_ request: inout Request) async throws {
         do {
             _ = try await request.collectBody(upTo: limit)
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw APIError.payloadTooLarge(limit: limit)
         }
-        return try await next(request, context)
     }
 }
