@@ -91,4 +91,28 @@ import Testing
         logger(.text, capture: capture).warning("disk nearly full", metadata: ["free_mb": .stringConvertible(12)])
         #expect(capture.all.first?.contains(" WARNING [portcullis.test] disk nearly full free_mb=12") == true)
     }
+
+    @Test func typedLinesMatchTheGeneralFormatAndScrubSecretValues() throws {
+        let secret = "jwt-signing-key-0123456789abcdef0123"
+        let fields: KeyValuePairs<StaticString, StructuredLogHandler.FieldValue> = [
+            "bytes": .integer(15), "duration_ms": .number(0.25), "path": .text("/x/\(secret)"), "user_agent": .text("a \"b\"\n\u{1}"),
+        ]
+        let json = LogCapture()
+        StructuredLogHandler(label: "portcullis.access", format: .json, level: .info, sink: json, redactor: LogRedactor(secrets: [secret]), worker: 0)
+            .log(level: .info, message: "request", requestID: "req-9", fields: fields)
+        let line = try #require(json.all.first)
+        #expect(line.hasPrefix("{\"ts\":\""))
+        #expect(line.hasSuffix(",\"request_id\":\"req-9\",\"bytes\":15,\"duration_ms\":0.25,\"path\":\"/x/<redacted>\",\"user_agent\":\"a \\\"b\\\"\\n\\u0001\"}\n"))
+        let record = try #require(json.records.first)
+        #expect(record["logger"] as? String == "portcullis.access")
+        #expect(record["worker"] as? Int == 0)
+        #expect(record["user_agent"] as? String == "a \"b\"\n\u{1}")
+
+        let text = LogCapture()
+        StructuredLogHandler(label: "portcullis.access", format: .text, level: .info, sink: text, redactor: LogRedactor(secrets: [secret]))
+            .log(level: .info, message: "request", requestID: "req-9", fields: fields)
+        let readable = try #require(text.all.first)
+        #expect(readable.contains(" INFO [portcullis.access] request bytes=15 duration_ms=0.25 path=/x/<redacted> request_id=req-9 user_agent="))
+        #expect(!readable.contains(secret))
+    }
 }

@@ -41,57 +41,107 @@ public struct StructuredLogHandler: LogHandler {
         if let provided = metadataProvider?.get(), !provided.isEmpty { fields.merge(provided) { explicit, _ in explicit } }
         if !metadata.isEmpty { fields.merge(metadata) { explicit, _ in explicit } }
         if let error = event.error { fields["error"] = .string("\(error)") }
-        log(level: event.level, message: event.message.description, sortedFields: fields.sorted { $0.key < $1.key })
+        for (key, value) in fields {
+            if let clean = redactor.redacted(field: key, value) { fields[key] = clean }
+        }
+        write(level: event.level, message: redactor.scrub(event.message.description), fields: fields.sorted { $0.key < $1.key })
     }
 
-    /// A field of a line written with ``log(level:message:sortedFields:)``.
-    public typealias Field = (key: String, value: Logger.MetadataValue)
+    /// A value of ``log(level:message:requestID:fields:)``: text or a number, without
+    /// swift-log's existential `stringConvertible`.
+    public enum FieldValue: Sendable {
+        case text(String)
+        case integer(Int)
+        case number(Double)
 
-    /// Writes one event whose fields the caller already has in key order, without the
-    /// metadata dictionary swift-log builds: the access log's path, once per request. The
-    /// handler's own metadata and provider are not added; the level is not checked.
-    public func log(level: Logger.Level, message: String, sortedFields: [Field]) {
-        var fields = sortedFields
-        for index in fields.indices {
-            if let clean = redactor.redacted(field: fields[index].key, fields[index].value) { fields[index].value = clean }
+        var metadataValue: Logger.MetadataValue {
+            switch self {
+            case .text(let text): .string(text)
+            case .integer(let number): .stringConvertible(number)
+            case .number(let number): .stringConvertible(number)
+            }
         }
-        let text = redactor.scrub(message)
+    }
+
+    /// Writes one event whose fields the caller names with constants, in key order, without
+    /// swift-log's metadata dictionary: the access log's path, once per request. The handler's
+    /// own metadata and provider are not added, and the level is not checked. The names are
+    /// not searched for credentials (they are the caller's constants; debug builds assert it);
+    /// text values are searched for secret values like every other field.
+    public func log(level: Logger.Level, message: String, requestID: String, fields: KeyValuePairs<StaticString, FieldValue>) {
+        assert(!fields.contains { LogRedactor.isSensitive(field: "\($0.key)") || Self.isReserved("\($0.key)") })
+        guard format == .json else {
+            let general = (fields.map { (key: "\($0.key)", value: $0.value.metadataValue) } + [("request_id", .string(requestID))])
+                .map { (key: $0.key, value: redactor.scrub(field: $0.key, $0.value)) }
+            write(level: level, message: redactor.scrub(message), fields: general.sorted { $0.key < $1.key })
+            return
+        }
+        var line = lineStart(level: level, message: redactor.scrub(message))
+        line.raw(",\"request_id\":")
+        line.string(redactor.scrub(requestID))
+        for (key, value) in fields {
+            line.raw(",\"")
+            line.raw(key)
+            line.raw("\":")
+            switch value {
+            case .text(let text): line.string(redactor.scrub(text))
+            case .integer(let number): line.raw(String(number))
+            case .number(let number) where number.isFinite: line.raw(String(number))
+            case .number(let number): line.string(String(number))
+            }
+        }
+        line.raw("}\n")
+        sink.write(line: line.text)
+    }
+
+    /// A field of a general line, its secrets already scrubbed.
+    private typealias Field = (key: String, value: Logger.MetadataValue)
+
+    private func write(level: Logger.Level, message: String, fields: [Field]) {
         switch format {
-        case .json: sink.write(line: jsonLine(level: level, message: text, fields: fields))
-        case .text: sink.write(line: textLine(level: level, message: text, fields: fields))
+        case .json: sink.write(line: jsonLine(level: level, message: message, fields: fields))
+        case .text: sink.write(line: textLine(level: level, message: message, fields: fields))
         case .journal:
             let dictionary = Logger.Metadata(fields, uniquingKeysWith: { first, _ in first })
-            let entry = JournalEntry(level: level, message: text, logger: label, worker: worker, fields: dictionary)
-            if !entry.send() { sink.write(line: jsonLine(level: level, message: text, fields: fields)) }
+            let entry = JournalEntry(level: level, message: message, logger: label, worker: worker, fields: dictionary)
+            if !entry.send() { sink.write(line: jsonLine(level: level, message: message, fields: fields)) }
         }
+    }
+
+    /// `ts`, `level`, `msg`, `logger`, `pid` and `worker`: what every JSON line starts with.
+    private func lineStart(level: Logger.Level, message: String) -> JSONLine {
+        var line = JSONLine()
+        line.raw("{\"ts\":\"")
+        line.raw(RFC3339.now())
+        line.raw("\",\"level\":\"")
+        line.raw(level.rawValue)
+        line.raw("\",\"msg\":")
+        line.string(message)
+        line.raw(",\"logger\":")
+        line.string(label)
+        line.raw(",\"pid\":")
+        line.raw(Self.pid)
+        if let worker {
+            line.raw(",\"worker\":")
+            line.raw(String(worker))
+        }
+        return line
     }
 
     private func jsonLine(level: Logger.Level, message: String, fields: [Field]) -> String {
-        var out = ""
-        out.reserveCapacity(384)
-        out += "{\"ts\":\""
-        out += RFC3339.now()
-        out += "\",\"level\":\""
-        out += level.rawValue
-        out += "\",\"msg\":"
-        JSONText.appendString(message, to: &out)
-        out += ",\"logger\":"
-        JSONText.appendString(label, to: &out)
-        out += ",\"pid\":"
-        out += Self.pid
-        if let worker { out += ",\"worker\":\(worker)" }
+        var line = lineStart(level: level, message: message)
         if let requestID = fields.first(where: { $0.key == "request_id" }) {
-            out += ",\"request_id\":"
-            JSONText.append(requestID.value, to: &out)
+            line.raw(",\"request_id\":")
+            line.value(requestID.value)
         }
         for (key, value) in fields where !Self.isReserved(key) {
-            out += ","
-            JSONText.appendString(key, to: &out)
-            out += ":"
-            JSONText.append(value, to: &out)
+            line.raw(",")
+            line.string(key)
+            line.raw(":")
+            line.value(value)
         }
-        out += "}\n"
-        return out
+        line.raw("}\n")
+        return line.text
     }
 
     /// This process's ID as text: the same on every line, and `getpid` is a system call.
@@ -112,68 +162,5 @@ public struct StructuredLogHandler: LogHandler {
         for (key, value) in fields { out += " \(key)=\(value)" }
         out += "\n"
         return out
-    }
-}
-
-/// JSON text for log lines, written by hand: one pass, no intermediate objects.
-enum JSONText {
-    /// A field value as plain text: strings unquoted, everything else as JSON.
-    static func plain(_ value: Logger.MetadataValue) -> String {
-        if case .string(let text) = value { return text }
-        var out = ""
-        append(value, to: &out)
-        return out
-    }
-
-    static func appendString(_ text: String, to out: inout String) {
-        out += "\""
-        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            out += text
-            out += "\""
-            return
-        }
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
-    }
-
-    static func append(_ value: Logger.MetadataValue, to out: inout String) {
-        switch value {
-        case .string(let text): appendString(text, to: &out)
-        case .stringConvertible(let convertible):
-            switch convertible {
-            case let number as Int: out += String(number)
-            case let number as Double where number.isFinite: out += String(number)
-            case let flag as Bool: out += flag ? "true" : "false"
-            default: appendString(convertible.description, to: &out)
-            }
-        case .array(let items):
-            out += "["
-            for (index, item) in items.enumerated() {
-                if index > 0 { out += "," }
-                append(item, to: &out)
-            }
-            out += "]"
-        case .dictionary(let members):
-            out += "{"
-            for (index, key) in members.keys.sorted().enumerated() {
-                if index > 0 { out += "," }
-                appendString(key, to: &out)
-                out += ":"
-                if let member = members[key] { append(member, to: &out) }
-            }
-            out += "}"
-        }
     }
 }

@@ -4,9 +4,9 @@ import Logging
 /// Writes one access line per request: method, path, status, bytes, duration, client,
 /// request ID and user agent. Never a header that carries credentials, never the query.
 ///
-/// The line goes straight to the `portcullis.access` handler with its fields in key order:
-/// swift-log's metadata dictionary, built, merged and sorted on every request, cost more
-/// than the rest of the line.
+/// The line goes straight to the `portcullis.access` handler with typed fields in key order:
+/// swift-log's metadata dictionary, built, merged and sorted on every request, and its
+/// existential values cost more than the rest of the line.
 public struct AccessLog: Sendable {
     let handler: StructuredLogHandler
 
@@ -18,15 +18,14 @@ public struct AccessLog: Sendable {
     public func record(_ request: Request, context: AppRequestContext, response: Response, since started: ContinuousClock.Instant) {
         guard handler.logLevel <= .info else { return }
         let milliseconds = (ContinuousClock.now - started).milliseconds
-        handler.log(level: .info, message: "request", sortedFields: [
-            ("bytes", .stringConvertible(response.body.contentLength ?? 0)),
-            ("client", .string(context.origin.client)),
-            ("duration_ms", .stringConvertible((milliseconds * 1000).rounded() / 1000)),
-            ("method", .string(request.method.rawValue)),
-            ("path", .string(request.uri.path)),
-            ("request_id", .string(context.requestID)),
-            ("status", .stringConvertible(response.status.code)),
-            ("user_agent", .string(request.headers.value(.userAgent) ?? "")),
+        handler.log(level: .info, message: "request", requestID: context.requestID, fields: [
+            "bytes": .integer(response.body.contentLength ?? 0),
+            "client": .text(context.origin.client),
+            "duration_ms": .number((milliseconds * 1000).rounded() / 1000),
+            "method": .text(request.method.rawValue),
+            "path": .text(request.uri.path),
+            "status": .integer(response.status.code),
+            "user_agent": .text(request.headers.value(.userAgent) ?? ""),
         ])
     }
 }

@@ -34,16 +34,20 @@ public struct SecurityHeaders: Sendable {
         ]
     }
 
+    /// The names this type sets or removes. A route's own value under one of them is replaced.
+    static let managedNames: Set<HTTPField.Name> = Set(apiFields.map(\.name) + [.xRequestID, .strictTransportSecurity, .server])
+
     /// Adds the headers to a finished response.
     public func apply(to response: inout Response, for request: Request, context: AppRequestContext) {
-        response.headers.set(.xRequestID, context.requestID)
-        for field in pagePaths.contains(request.uri.path) ? Self.pageFields : Self.apiFields {
-            // A route's own value is replaced; appending is the common case and the cheap one.
-            if response.headers.contains(field.name) {
-                response.headers[field.name] = field.value
-            } else {
-                response.headers.append(field)
-            }
+        let fields = pagePaths.contains(request.uri.path) ? Self.pageFields : Self.apiFields
+        if response.headers.contains(where: { Self.managedNames.contains($0.name) }) {
+            response.headers.set(.xRequestID, context.requestID)
+            for field in fields { response.headers.set(field.name, field.value) }
+            response.headers[.server] = nil
+        } else {
+            // The common case: the route set none of them, so they are appended as made.
+            response.headers.append(HTTPField(name: .xRequestID, value: context.requestID))
+            response.headers.append(contentsOf: fields)
         }
         if let contentType = response.headers.value(.contentType), ASCIISearch.hasPrefix(contentType, "application/json") {
             // A route's own directives (no-transform, say) stay; no-store joins them.
@@ -55,7 +59,6 @@ public struct SecurityHeaders: Sendable {
         if context.origin.scheme == "https" {
             response.headers.set(.strictTransportSecurity, Self.hsts)
         }
-        if response.headers.contains(.server) { response.headers[.server] = nil }
     }
 }
 
