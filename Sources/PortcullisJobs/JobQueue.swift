@@ -66,7 +66,7 @@ public struct JobQueue: Sendable {
     /// Adds a job inside the caller's unit of work: it exists if and only if that commits, and
     /// on PostgreSQL the commit wakes every node's runner.
     public func enqueue(_ job: NewJob, in session: any DatabaseSession) async throws -> Enqueued {
-        let payload = try JobCoding.text(job.payload)
+        let payload = JobCoding.text(job.payload)
         let key = job.idempotencyKey.map { "\(job.ownerID ?? 0):\($0)" }
         let now = Date()
         let inserted = try await session.first("""
@@ -182,7 +182,7 @@ public struct JobQueue: Sendable {
         retryDelay: Duration = .zero
     ) async throws -> JobState? {
         let state = JobState.after(outcome, attempts: claim.attempt, maxAttempts: claim.maxAttempts)
-        let resultText = try result.map(JobCoding.text)
+        let resultText = result.map(JobCoding.text)
         return try await store.transaction(.write) { session in
             let now = Date()
             let row: DatabaseRow?

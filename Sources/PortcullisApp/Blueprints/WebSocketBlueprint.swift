@@ -65,7 +65,7 @@ enum WebSocketBlueprint {
                     peer.close(.unacceptableData, reason: "Text messages only")
                     return
                 }
-                let line = PubSubFrame.encode(["user": .string(username), "message": .string(text)])
+                let line = JSONValue.object(["user": .string(username), "message": .string(text)]).jsonText
                 settings.hub.publish(HubMessage(topic: chatTopic, payload: .text(line)))
             }
         }

@@ -1,4 +1,3 @@
-import Foundation
 import PortcullisPlatform
 
 /// The frames of `/ws/pubsub`: what a client may send, what it gets back, and the error frame
@@ -13,7 +12,7 @@ enum PubSubFrame: Equatable {
 
     /// Reads a client's text frame; the error is the message of the error frame to answer.
     static func parse(_ text: String) -> Result<PubSubFrame, PubSubError> {
-        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else {
+        guard let value = try? JSONValue(parsing: text.utf8) else {
             return .failure(PubSubError("frame is not valid JSON"))
         }
         guard case .object(let fields) = value else { return .failure(PubSubError("frame must be a JSON object")) }
@@ -40,18 +39,12 @@ enum PubSubFrame: Equatable {
 
     /// `{"type":"subscribed"|"unsubscribed","topic":…}`.
     static func acknowledgement(_ type: String, topic: String) -> String {
-        encode(["type": .string(type), "topic": .string(topic)])
+        JSONValue.object(["type": .string(type), "topic": .string(topic)]).jsonText
     }
 
     /// `{"type":"message","topic":…,"data":…}`, what subscribers get.
     static func message(topic: String, data: JSONValue) -> String {
-        encode(["type": "message", "topic": .string(topic), "data": data])
-    }
-
-    static func encode(_ value: JSONValue) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: (try? encoder.encode(value)) ?? Data("{}".utf8), as: UTF8.self)
+        JSONValue.object(["type": "message", "topic": .string(topic), "data": data]).jsonText
     }
 }
 
@@ -61,5 +54,5 @@ struct PubSubError: Error, Equatable {
 
     init(_ message: String) { self.message = message }
 
-    var frame: String { PubSubFrame.encode(["type": "error", "message": .string(message)]) }
+    var frame: String { JSONValue.object(["type": "error", "message": .string(message)]).jsonText }
 }

@@ -1,4 +1,3 @@
-import Foundation
 import Hummingbird
 import NIOCore
 import PortcullisPlatform
@@ -7,18 +6,19 @@ import PortcullisPlatform
 /// a type that is not JSON is 415, a body that nests too deeply or is not well-formed JSON is
 /// 400, a body whose fields break the schema is 422 with a problem per field.
 enum JSONBody {
+    /// The deepest nesting a body may have; our bodies need 2.
+    static let nestingLimit = 32
+
     static func read(_ request: Request, context: AppRequestContext, schema: BodySchema) async throws -> ValidBody {
-        guard isJSON(request.headers[.contentType]) else {
+        guard isJSON(request.headers.value(.contentType)) else {
             throw APIError.unsupportedMediaType("The request body must be application/json.")
         }
         let buffer = try await request.body.collect(upTo: context.maxUploadSize)
-        let bytes = buffer.readableBytesView
-        if JSONNesting.exceedsLimit(bytes) {
-            throw APIError.malformedJSON("The JSON body nests deeper than \(JSONNesting.limit) levels.")
-        }
         let value: JSONValue
         do {
-            value = try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+            value = try JSONValue(parsing: buffer.readableBytesView, maxDepth: nestingLimit)
+        } catch .tooDeep {
+            throw APIError.malformedJSON("The JSON body nests deeper than \(nestingLimit) levels.")
         } catch {
             throw APIError.malformedJSON("The request body is not well-formed JSON.")
         }

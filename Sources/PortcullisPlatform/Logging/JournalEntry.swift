@@ -17,7 +17,7 @@ struct JournalEntry {
         if let worker { items.append("WORKER=\(worker)") }
         for key in fields.keys.sorted() {
             guard let value = fields[key] else { continue }
-            items.append("\(Self.fieldName(key))=\(JSONLine.plain(value))")
+            items.append("\(Self.fieldName(key))=\(JSONWriter.plain(value))")
         }
         return items
     }

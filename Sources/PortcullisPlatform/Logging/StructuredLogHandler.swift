@@ -109,8 +109,8 @@ public struct StructuredLogHandler: LogHandler {
     }
 
     /// `ts`, `level`, `msg`, `logger`, `pid` and `worker`: what every JSON line starts with.
-    private func lineStart(level: Logger.Level, message: String) -> JSONLine {
-        var line = JSONLine()
+    private func lineStart(level: Logger.Level, message: String) -> JSONWriter {
+        var line = JSONWriter()
         line.raw("{\"ts\":\"")
         line.raw(RFC3339.now())
         line.raw("\",\"level\":\"")

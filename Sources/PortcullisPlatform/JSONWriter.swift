@@ -1,31 +1,32 @@
-import Logging
+/// JSON text written by hand into bytes: one pass, no intermediate objects, object keys in
+/// sorted order. Every log line and error body is written here: `JSONEncoder`, and appending
+/// to a `String` piece by piece, cost more than the rest of the work around them.
+///
+/// Strings escape `"`, `\`, and control characters (`\n`, `\r`, `\t`, else `\u00XX`); `/` and
+/// non-ASCII characters are written as they are.
+public struct JSONWriter {
+    public private(set) var bytes: [UInt8] = []
 
-/// One JSON log line, written by hand into bytes: one pass, no intermediate objects. Every
-/// access line goes through here, and appending to a `String` piece by piece cost more than
-/// the rest of the line.
-struct JSONLine {
-    private(set) var bytes: [UInt8] = []
-
-    init(capacity: Int = 384) {
+    public init(capacity: Int = 384) {
         bytes.reserveCapacity(capacity)
     }
 
-    /// The finished line as text.
-    var text: String { String(decoding: bytes, as: UTF8.self) }
+    /// What was written, as text.
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
 
     /// Appends JSON punctuation or other text that needs no escaping.
-    mutating func raw(_ text: StaticString) {
+    public mutating func raw(_ text: StaticString) {
         bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
     /// Appends text the caller knows needs no escaping: a timestamp, a number, a level.
-    mutating func raw(_ text: String) {
+    public mutating func raw(_ text: String) {
         var text = text
         text.withUTF8 { bytes.append(contentsOf: $0) }
     }
 
     /// Appends `text` as a quoted JSON string.
-    mutating func string(_ text: String) {
+    public mutating func string(_ text: String) {
         bytes.append(UInt8(ascii: "\""))
         var text = text
         text.withUTF8 { utf8 in
@@ -57,17 +58,15 @@ struct JSONLine {
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
-    /// Appends a field value: strings quoted, numbers and flags bare, lists and maps as JSON.
-    mutating func value(_ value: Logger.MetadataValue) {
+    /// Appends a value, object keys sorted.
+    public mutating func value(_ value: JSONValue) {
         switch value {
+        case .null: raw("null")
+        case .bool(let flag): raw(flag ? "true" : "false")
+        case .int(let number): raw(String(number))
+        case .double(let number) where number.isFinite: raw(String(number))
+        case .double: raw("null")
         case .string(let text): string(text)
-        case .stringConvertible(let convertible):
-            switch convertible {
-            case let number as Int: raw(String(number))
-            case let number as Double where number.isFinite: raw(String(number))
-            case let flag as Bool: raw(flag ? "true" : "false")
-            default: string(convertible.description)
-            }
         case .array(let items):
             raw("[")
             for (index, item) in items.enumerated() {
@@ -75,7 +74,7 @@ struct JSONLine {
                 self.value(item)
             }
             raw("]")
-        case .dictionary(let members):
+        case .object(let members):
             raw("{")
             for (index, key) in members.keys.sorted().enumerated() {
                 if index > 0 { raw(",") }
@@ -86,13 +85,13 @@ struct JSONLine {
             raw("}")
         }
     }
+}
 
-    /// A field value as plain text, as journal fields carry it: strings unquoted, everything
-    /// else as JSON.
-    static func plain(_ value: Logger.MetadataValue) -> String {
-        if case .string(let text) = value { return text }
-        var line = JSONLine(capacity: 16)
-        line.value(value)
-        return line.text
+extension JSONValue {
+    /// The value as compact JSON text, object keys sorted.
+    public var jsonText: String {
+        var writer = JSONWriter(capacity: 128)
+        writer.value(self)
+        return writer.text
     }
 }
