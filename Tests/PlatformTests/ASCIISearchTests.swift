@@ -18,7 +18,14 @@ import Testing
         #expect(ASCIISearch.hasPrefix("tex", "text/") == false)
         #expect(ASCIISearch.hasSuffix("application/problem+JSON", "+json"))
         #expect(ASCIISearch.hasSuffix("json", "+json") == false)
-        let media = "  application/ld+json ; charset=utf-8".prefix { $0 != ";" }
-        #expect(ASCIISearch.hasSuffix(media.withoutSurroundingSpaces, "+json"))
+    }
+
+    @Test func mediaTypeIsWhatComesBeforeTheParameters() {
+        #expect(ASCIISearch.mediaType("  application/ld+json \t; charset=utf-8") == "application/ld+json")
+        #expect(ASCIISearch.mediaType("text/plain") == "text/plain")
+        #expect(ASCIISearch.mediaType(";x") == "")
+        #expect(ASCIISearch.mediaType(" \t ") == "")
+        #expect(ASCIISearch.mediaType("") == "")
+        #expect(ASCIISearch.mediaType("täxt/é ;q") == "täxt/é")
     }
 }

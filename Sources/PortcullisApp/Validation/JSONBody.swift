@@ -28,7 +28,7 @@ enum JSONBody {
     /// `application/json` or any `+json` type, parameters (charset) allowed.
     static func isJSON(_ contentType: String?) -> Bool {
         guard let contentType else { return false }
-        let mediaType = contentType.prefix { $0 != ";" }.withoutSurroundingSpaces
+        let mediaType = ASCIISearch.mediaType(contentType)
         return ASCIISearch.equals(mediaType, "application/json")
             || (ASCIISearch.hasPrefix(mediaType, "application/") && ASCIISearch.hasSuffix(mediaType, "+json"))
     }

@@ -138,7 +138,7 @@ extension StringProtocol {
     }
 
     /// The text without leading and trailing spaces and tabs, without copying it.
-    public var withoutSurroundingSpaces: SubSequence {
+    var withoutSurroundingSpaces: SubSequence {
         var text = self[...]
         while let first = text.first, first == " " || first == "\t" { text = text.dropFirst() }
         while let last = text.last, last == " " || last == "\t" { text = text.dropLast() }

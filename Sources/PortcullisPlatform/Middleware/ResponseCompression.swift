@@ -45,7 +45,7 @@ public struct ResponseCompression: Sendable {
     /// binary types are compressed already. Event streams must not be buffered.
     static func isCompressible(contentType: String?) -> Bool {
         guard let contentType else { return false }
-        let mediaType = contentType.prefix { $0 != ";" }.withoutSurroundingSpaces
+        let mediaType = ASCIISearch.mediaType(contentType)
         if ASCIISearch.equals(mediaType, "text/event-stream") { return false }
         return ASCIISearch.hasPrefix(mediaType, "text/")
             || compressibleTypes.contains { ASCIISearch.equals(mediaType, $0) }
