@@ -59,9 +59,11 @@ struct WorkerCommand: AsyncParsableCommand {
         do {
             try await ServingProcess.run(app: app, listeners: listeners, requestLimit: limit, companions: [control]) { _ in control.ready() }
         } catch {
+            loggers.flush()
             logger.critical("could not serve", metadata: ["error": .string("\(error)")])
             throw ExitCode.failure
         }
+        loggers.flush()
         logger.info("worker stopped")
     }
 }

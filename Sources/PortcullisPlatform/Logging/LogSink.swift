@@ -8,6 +8,12 @@ import Darwin
 public protocol LogSink: Sendable {
     /// Writes one complete line, newline included.
     func write(line: String)
+    /// Writes what the sink holds back, before the process exits.
+    func flush()
+}
+
+extension LogSink {
+    public func flush() {}
 }
 
 /// Writes each line to standard error with a single `write(2)`, so lines from several
@@ -17,19 +23,23 @@ public struct StandardErrorSink: LogSink {
 
     public func write(line: String) {
         var line = line
-        line.withUTF8 { buffer in
-            guard let base = buffer.baseAddress else { return }
-            var offset = 0
-            while offset < buffer.count {
-                let written = Glibc.write(STDERR_FILENO, base + offset, buffer.count - offset)
-                if written > 0 {
-                    offset += written
-                } else if written < 0 && errno == EINTR {
-                    continue
-                } else {
-                    return
-                }
-            }
+        line.withUTF8 { writeFully(STDERR_FILENO, UnsafeRawBufferPointer($0)) }
+    }
+}
+
+/// Writes all of `bytes`, resuming after interrupted and partial writes; gives up silently
+/// on an error, as a logger must.
+func writeFully(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) {
+    guard let base = bytes.baseAddress else { return }
+    var offset = 0
+    while offset < bytes.count {
+        let written = Glibc.write(descriptor, base + offset, bytes.count - offset)
+        if written > 0 {
+            offset += written
+        } else if written < 0 && errno == EINTR {
+            continue
+        } else {
+            return
         }
     }
 }

@@ -11,7 +11,7 @@ public struct AccessLog: Sendable {
     let handler: StructuredLogHandler
 
     public init(loggers: LoggerFactory) {
-        self.handler = loggers.handler(label: "portcullis.access")
+        self.handler = loggers.accessHandler()
     }
 
     /// Writes the line of a request answered with `response`, timed from `started`.
