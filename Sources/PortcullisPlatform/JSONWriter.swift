@@ -67,23 +67,31 @@ public struct JSONWriter {
         case .double(let number) where number.isFinite: raw(String(number))
         case .double: raw("null")
         case .string(let text): string(text)
-        case .array(let items):
-            raw("[")
-            for (index, item) in items.enumerated() {
-                if index > 0 { raw(",") }
-                self.value(item)
-            }
-            raw("]")
-        case .object(let members):
-            raw("{")
-            for (index, key) in members.keys.sorted().enumerated() {
-                if index > 0 { raw(",") }
-                string(key)
-                raw(":")
-                if let member = members[key] { self.value(member) }
-            }
-            raw("}")
+        case .array(let items): array(items) { $0.value($1) }
+        case .object(let members): object(members) { $0.value($1) }
         }
+    }
+
+    /// Appends `[item,…]`, each item written by `write`.
+    mutating func array<Item>(_ items: [Item], _ write: (inout JSONWriter, Item) -> Void) {
+        raw("[")
+        for (index, item) in items.enumerated() {
+            if index > 0 { raw(",") }
+            write(&self, item)
+        }
+        raw("]")
+    }
+
+    /// Appends `{"key":member,…}` in sorted key order, each member written by `write`.
+    mutating func object<Member>(_ members: [String: Member], _ write: (inout JSONWriter, Member) -> Void) {
+        raw("{")
+        for (index, (key, member)) in members.sorted(by: { $0.key < $1.key }).enumerated() {
+            if index > 0 { raw(",") }
+            string(key)
+            raw(":")
+            write(&self, member)
+        }
+        raw("}")
     }
 }
 

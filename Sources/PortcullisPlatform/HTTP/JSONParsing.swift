@@ -70,52 +70,43 @@ private struct JSONReader {
     }
 
     private mutating func object(depth: Int) throws(Failure) -> JSONValue {
-        guard depth <= maxDepth else { throw .tooDeep }
-        index += 1
         var members: [String: JSONValue] = [:]
-        skipSpace()
-        if next == UInt8(ascii: "}") {
-            index += 1
-            return .object(members)
+        try elements(depth: depth, closedBy: UInt8(ascii: "}")) { reader throws(Failure) in
+            reader.skipSpace()
+            guard reader.next == UInt8(ascii: "\"") else { throw .malformed }
+            let key = try reader.string()
+            reader.skipSpace()
+            guard reader.next == UInt8(ascii: ":") else { throw .malformed }
+            reader.index += 1
+            members[key] = try reader.value(depth: depth)
         }
-        while true {
-            skipSpace()
-            guard next == UInt8(ascii: "\"") else { throw .malformed }
-            let key = try string()
-            skipSpace()
-            guard next == UInt8(ascii: ":") else { throw .malformed }
-            index += 1
-            members[key] = try value(depth: depth)
-            skipSpace()
-            switch next {
-            case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "}"):
-                index += 1
-                return .object(members)
-            default: throw .malformed
-            }
-        }
+        return .object(members)
     }
 
     private mutating func array(depth: Int) throws(Failure) -> JSONValue {
+        var items: [JSONValue] = []
+        try elements(depth: depth, closedBy: UInt8(ascii: "]")) { reader throws(Failure) in
+            items.append(try reader.value(depth: depth))
+        }
+        return .array(items)
+    }
+
+    /// The comma-separated elements of an array or object, its opening bracket at `index`,
+    /// each read by `element`, up to and including `close`.
+    private mutating func elements(depth: Int, closedBy close: UInt8, _ element: (inout JSONReader) throws(Failure) -> Void) throws(Failure) {
         guard depth <= maxDepth else { throw .tooDeep }
         index += 1
-        var items: [JSONValue] = []
         skipSpace()
-        if next == UInt8(ascii: "]") {
+        if next == close {
             index += 1
-            return .array(items)
+            return
         }
         while true {
-            items.append(try value(depth: depth))
+            try element(&self)
             skipSpace()
-            switch next {
-            case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "]"):
-                index += 1
-                return .array(items)
-            default: throw .malformed
-            }
+            guard let byte = next, byte == UInt8(ascii: ",") || byte == close else { throw .malformed }
+            index += 1
+            if byte == close { return }
         }
     }
 

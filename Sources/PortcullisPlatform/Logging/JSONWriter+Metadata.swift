@@ -12,22 +12,8 @@ extension JSONWriter {
             case let flag as Bool: raw(flag ? "true" : "false")
             default: string(convertible.description)
             }
-        case .array(let items):
-            raw("[")
-            for (index, item) in items.enumerated() {
-                if index > 0 { raw(",") }
-                self.value(item)
-            }
-            raw("]")
-        case .dictionary(let members):
-            raw("{")
-            for (index, key) in members.keys.sorted().enumerated() {
-                if index > 0 { raw(",") }
-                string(key)
-                raw(":")
-                if let member = members[key] { self.value(member) }
-            }
-            raw("}")
+        case .array(let items): array(items) { $0.value($1) }
+        case .dictionary(let members): object(members) { $0.value($1) }
         }
     }
 
