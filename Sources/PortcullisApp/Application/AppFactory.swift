@@ -83,7 +83,7 @@ public enum AppFactory {
         builder.register(JobsBlueprint.make(services: services))
         builder.register(WebSocketBlueprint.make(
             services: services, settings: .init(config: config, hub: builder.hub, sessions: builder.webSockets)))
-        try builder.registerDocs(version: apiVersion)
+        builder.registerDocs(version: apiVersion)
         customize(&builder)
         return builder.build()
     }

@@ -66,10 +66,11 @@ public struct ApplicationBuilder {
 
     /// Registers `/openapi.json` and `/docs`, documenting every route registered so far that
     /// carries a ``RouteDoc`` — theirs included.
-    mutating func registerDocs(version: String) throws {
-        let template = DocsBlueprint.make(documentJSON: ByteBuffer())
-        let document = OpenAPIDocument.make(blueprints: blueprints + [template], version: version)
-        register(DocsBlueprint.make(documentJSON: ByteBuffer(data: try OpenAPIDocument.json(document))))
+    mutating func registerDocs(version: String) {
+        let documented = blueprints + [DocsBlueprint.make(document: DocumentCache { ByteBuffer() })]
+        register(DocsBlueprint.make(document: DocumentCache {
+            ByteBuffer(data: try OpenAPIDocument.json(OpenAPIDocument.make(blueprints: documented, version: version)))
+        }))
     }
 
     /// Puts the middleware stack in order — the edge (identity, compression, access log,

@@ -6,13 +6,13 @@ import PortcullisPlatform
 /// `GET /openapi.json` and `GET /docs`, the page that renders it with its own script and
 /// style (served from `/docs/*`, allowed by the page's `'self'` policy): no external asset.
 enum DocsBlueprint {
-    static func make(documentJSON: ByteBuffer) -> Blueprint {
+    static func make(document: DocumentCache) -> Blueprint {
         var blueprint = Blueprint(name: "docs")
         blueprint.get("openapi.json", doc: RouteDoc(
             summary: "This document",
             responses: [.init(200, "The OpenAPI 3.1 document of every HTTP route.")]
         )) { _, _ in
-            Response(status: .ok, headers: [.contentType: JSONResponse.contentType], body: .init(byteBuffer: documentJSON))
+            Response(status: .ok, headers: [.contentType: JSONResponse.contentType], body: .init(byteBuffer: try document.json()))
         }
         blueprint.get("docs", doc: RouteDoc(summary: "This document, rendered as a page", responses: [.init(200, "An HTML page.")])) { _, _ in
             asset(DocsPage.html, type: "text/html; charset=utf-8")
