@@ -99,14 +99,20 @@ import Testing
             try connection.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
             let first = await connection.read(timeout: 10, until: isCompleteResponse)
             #expect(!first.text.lowercased().contains("connection: close"))
+            let stopping = ContinuousClock.now
             await server.stop()
             while !server.logs.text.contains("listeners closed") { try await Task.sleep(for: .milliseconds(5)) }
             try await Task.sleep(for: .milliseconds(100))
             try connection.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            let sentWithinGrace = ContinuousClock.now - stopping < .milliseconds(400)
             let second = await connection.readUntilClosed(timeout: 10)
-            #expect(second.text.hasPrefix("HTTP/1.1 200 OK"))
-            #expect(second.text.lowercased().contains("connection: close"))
             #expect(second.closedByServer)
+            // The grace (500 ms) starts after the stop does. A test starved of CPU can send
+            // after it ended; then the connection is closed unanswered, which is also right.
+            if sentWithinGrace || !second.text.isEmpty {
+                #expect(second.text.hasPrefix("HTTP/1.1 200 OK"))
+                #expect(second.text.lowercased().contains("connection: close"))
+            }
         }
     }
 
