@@ -42,7 +42,7 @@ final class PostgresHubLink: HubLink, Service {
 
     func run() async throws {
         guard let notifications = store.notifications(on: Self.channel) else { return }
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 group.addTask { await self.send() }
                 group.addTask { await self.receive(notifications) }
