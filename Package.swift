@@ -5,6 +5,12 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
+/// Executables link with lld: it packs relative relocations (`-z pack-relative-relocs`, which
+/// scripts/build-release asks for) where gold cannot, and links in seconds.
+let linking: [LinkerSetting] = [
+    .unsafeFlags(["-use-ld=lld"], .when(platforms: [.linux])),
+]
+
 let package = Package(
     name: "portcullis",
     platforms: [.macOS(.v15)],
@@ -46,6 +52,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict,
+            linkerSettings: linking,
             plugins: ["BuildInfoPlugin"]
         ),
         .target(
@@ -155,7 +162,8 @@ let package = Package(
                 .product(name: "JWTKit", package: "jwt-kit"),
             ],
             path: "bench/peers/hummingbird",
-            swiftSettings: strict
+            swiftSettings: strict,
+            linkerSettings: linking
         ),
         .systemLibrary(
             name: "CSystemd",
