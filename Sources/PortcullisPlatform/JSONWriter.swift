@@ -20,7 +20,8 @@ public struct JSONWriter {
     }
 
     /// Appends text the caller knows needs no escaping: a timestamp, a number, a level.
-    public mutating func raw(_ text: String) {
+    /// (Literals go to ``raw(_:)``, which copies their bytes without making a `String`.)
+    public mutating func verbatim(_ text: String) {
         var text = text
         text.withUTF8 { bytes.append(contentsOf: $0) }
     }
@@ -63,8 +64,8 @@ public struct JSONWriter {
         switch value {
         case .null: raw("null")
         case .bool(let flag): raw(flag ? "true" : "false")
-        case .int(let number): raw(String(number))
-        case .double(let number) where number.isFinite: raw(String(number))
+        case .int(let number): verbatim(String(number))
+        case .double(let number) where number.isFinite: verbatim(String(number))
         case .double: raw("null")
         case .string(let text): string(text)
         case .array(let items): array(items) { $0.value($1) }

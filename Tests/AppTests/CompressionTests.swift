@@ -34,6 +34,11 @@ import Testing
             response.headers[.cacheControl] = "no-transform"
             return response
         }
+        blueprint.get("varies") { request, _ in
+            var response = Self.response(Self.page, type: "application/json")
+            response.headers[.vary] = request.uri.queryParameters["vary"].map(String.init)
+            return response
+        }
         blueprint.get("stream") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain"], body: ResponseBody { writer in
                 for part in Self.noisy { try await writer.write(ByteBuffer(string: part)) }
@@ -161,6 +166,20 @@ import Testing
             try await client.execute(uri: "/page", method: .get, headers: [.acceptEncoding: "gzip", .origin: "https://app.example"]) { response in
                 #expect(response.headers[.contentEncoding] == "gzip")
                 #expect(response.headers[values: .vary].sorted() == ["Accept-Encoding", "Origin"])
+            }
+        }
+    }
+
+    @Test func aRoutesOwnVaryIsKeptAndNotRepeated() async throws {
+        try await withTestApp(customize: Self.routes) { client, _, _ in
+            for (listed, expected) in [
+                ("accept-encoding", ["accept-encoding"]), ("Cookie,%20%20ACCEPT-ENCODING", ["Cookie,  ACCEPT-ENCODING"]),
+                ("*", ["*"]), ("Cookie", ["Cookie", "Accept-Encoding"]), ("Accept-Encodings", ["Accept-Encodings", "Accept-Encoding"]),
+            ] {
+                try await client.execute(uri: "/varies?vary=\(listed)", method: .get, headers: [.acceptEncoding: "gzip"]) { response in
+                    #expect(response.headers[.contentEncoding] == "gzip")
+                    #expect(response.headers[values: .vary] == expected, "\(listed)")
+                }
             }
         }
     }

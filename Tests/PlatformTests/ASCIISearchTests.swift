@@ -28,4 +28,15 @@ import Testing
         #expect(ASCIISearch.mediaType("") == "")
         #expect(ASCIISearch.mediaType("täxt/é ;q") == "täxt/é")
     }
+
+    @Test func listContainsFindsWholeElementsIgnoringCaseAndSpaces() {
+        #expect(ASCIISearch.listContains("Origin", "origin"))
+        #expect(ASCIISearch.listContains("accept-encoding, ORIGIN", "Origin"))
+        #expect(ASCIISearch.listContains("Accept-Encoding ,\tOrigin\t", "origin"))
+        #expect(ASCIISearch.listContains("a,,*", "*"))
+        #expect(!ASCIISearch.listContains("Origins, Accept-Encoding", "Origin"))
+        #expect(!ASCIISearch.listContains("X-Origin", "Origin"))
+        #expect(!ASCIISearch.listContains("", "Origin"))
+        #expect(!ASCIISearch.listContains("Orig", "Origin"))
+    }
 }

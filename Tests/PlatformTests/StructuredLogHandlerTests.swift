@@ -115,4 +115,20 @@ import Testing
         #expect(readable.contains(" INFO [portcullis.access] request bytes=15 duration_ms=0.25 path=/x/<redacted> request_id=req-9 user_agent="))
         #expect(!readable.contains(secret))
     }
+
+    @Test func aSecretIsFoundWhereverItStartsAndNearMissesStay() throws {
+        let secret = "abcabd-signing-key"
+        let cases: [(String, String)] = [
+            (secret, "<redacted>"), ("\(secret)/tail", "<redacted>/tail"), ("head/\(secret)", "head/<redacted>"),
+            ("abcabcabd-signing-key", "abc<redacted>"), ("abcabd-signing-ke", "abcabd-signing-ke"), ("", ""),
+            ("a\(secret)a\(secret)", "a<redacted>a<redacted>"),
+        ]
+        for (path, logged) in cases {
+            let capture = LogCapture()
+            StructuredLogHandler(label: "portcullis.access", format: .json, level: .info, sink: capture, redactor: LogRedactor(secrets: [secret]))
+                .log(level: .info, message: "request", requestID: "r", fields: ["path": .text(path)])
+            let record = try #require(capture.records.first)
+            #expect(record["path"] as? String == logged, "\(path)")
+        }
+    }
 }

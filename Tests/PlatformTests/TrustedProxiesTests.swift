@@ -25,6 +25,15 @@ import Testing
         #expect(CIDR("not-an-ip") == nil)
     }
 
+    @Test func addressesPrintAsTheyAreWritten() {
+        for (text, printed) in [
+            ("0.0.0.0", "0.0.0.0"), ("255.255.255.255", "255.255.255.255"), ("10.1.20.203", "10.1.20.203"),
+            ("::ffff:192.0.2.1", "192.0.2.1"), ("2001:db8::1", "2001:db8::1"), ("::1", "::1"),
+        ] {
+            #expect(IPAddress(text)?.description == printed, "\(text)")
+        }
+    }
+
     @Test func aTrustedProxyIsBelievedThroughXForwardedHeaders() {
         let origin = proxies.resolve(peer: proxy, directScheme: "http", headers: headers([
             ("X-Forwarded-For", "198.51.100.7, 10.0.0.5"), ("X-Forwarded-Proto", "https"),

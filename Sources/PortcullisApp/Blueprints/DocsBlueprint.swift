@@ -12,7 +12,7 @@ enum DocsBlueprint {
             summary: "This document",
             responses: [.init(200, "The OpenAPI 3.1 document of every HTTP route.")]
         )) { _, _ in
-            Response(status: .ok, headers: [.contentType: JSONResponse.contentType], body: .init(byteBuffer: try document.json()))
+            Response(status: .ok, headers: JSONResponse.headers, body: .init(byteBuffer: try document.json()))
         }
         blueprint.get("docs", doc: RouteDoc(summary: "This document, rendered as a page", responses: [.init(200, "An HTML page.")])) { _, _ in
             asset(DocsPage.html, type: "text/html; charset=utf-8")

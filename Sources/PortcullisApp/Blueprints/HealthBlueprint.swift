@@ -16,7 +16,7 @@ enum HealthBlueprint {
         blueprint.get("healthz", doc: RouteDoc(
             summary: "Liveness: the process answers",
             responses: [.init(200, "Always, while the process can answer.", schema: "Health")]
-        )) { _, _ in Response(status: .ok, headers: [.contentType: JSONResponse.contentType], body: .init(byteBuffer: healthy)) }
+        )) { _, _ in Response(status: .ok, headers: JSONResponse.headers, body: .init(byteBuffer: healthy)) }
         blueprint.get("readyz", doc: RouteDoc(
             summary: "Readiness: the server should get traffic",
             responses: [

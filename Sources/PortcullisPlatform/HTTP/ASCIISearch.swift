@@ -42,6 +42,30 @@ public enum ASCIISearch {
         return contentType[start..<end]
     }
 
+    /// Whether the comma-separated `list` (a `Vary` value, say) has an element equal to
+    /// `element`, ignoring ASCII case and the spaces and tabs around each element.
+    public static func listContains(_ list: String, _ element: String) -> Bool {
+        withBytes(element) { wanted in
+            withBytes(list) { bytes in
+                var start = 0
+                while start <= bytes.count {
+                    var end = start
+                    while end < bytes.count, bytes[end] != UInt8(ascii: ",") { end += 1 }
+                    var from = start, to = end
+                    while from < to, isSpaceOrTab(bytes[from]) { from += 1 }
+                    while to > from, isSpaceOrTab(bytes[to - 1]) { to -= 1 }
+                    if to - from == wanted.count, wanted.indices.allSatisfy({ lowered(bytes[from + $0]) == lowered(wanted[$0]) }) {
+                        return true
+                    }
+                    start = end + 1
+                }
+                return false
+            }
+        }
+    }
+
+    private static func lowered(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
+
     private static func isSpaceOrTab(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
 
     private static func bytes(of text: StaticString) -> UnsafeBufferPointer<UInt8> {
@@ -50,8 +74,7 @@ public enum ASCIISearch {
 
     private static func matches(_ haystack: UnsafeBufferPointer<UInt8>, at start: Int, _ needle: UnsafeBufferPointer<UInt8>) -> Bool {
         needle.indices.allSatisfy { offset in
-            let byte = haystack[start + offset]
-            return (byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte) == needle[offset]
+            lowered(haystack[start + offset]) == needle[offset]
         }
     }
 

@@ -43,10 +43,33 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
     private static let mappedPrefix: [UInt8] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff]
 
     public var description: String {
-        withUnsafeTemporaryAllocation(of: CChar.self, capacity: Int(INET6_ADDRSTRLEN)) { buffer in
-            let family = isV6 ? AF_INET6 : AF_INET
+        guard isV6 else {
+            // Dotted quad by hand: every request's client is printed for its access line, and
+            // inet_ntop goes through sprintf.
+            return String(unsafeUninitializedCapacity: 15) { text in
+                var count = 0
+                for (index, byte) in bytes.enumerated() {
+                    if index > 0 {
+                        text[count] = UInt8(ascii: ".")
+                        count += 1
+                    }
+                    if byte >= 100 {
+                        text[count] = 0x30 + byte / 100
+                        count += 1
+                    }
+                    if byte >= 10 {
+                        text[count] = 0x30 + byte / 10 % 10
+                        count += 1
+                    }
+                    text[count] = 0x30 + byte % 10
+                    count += 1
+                }
+                return count
+            }
+        }
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: Int(INET6_ADDRSTRLEN)) { buffer in
             let text = bytes.withUnsafeBytes { raw in
-                inet_ntop(family, raw.baseAddress, buffer.baseAddress, socklen_t(buffer.count))
+                inet_ntop(AF_INET6, raw.baseAddress, buffer.baseAddress, socklen_t(buffer.count))
             }
             return text.map { String(cString: $0) } ?? ""
         }

@@ -1,16 +1,18 @@
 import HTTPTypes
 
 extension HTTPFields {
-    /// Adds `token` to `Vary` unless it is listed already or `Vary: *` covers it.
-    mutating func addVary(_ token: String) {
-        guard contains(.vary) else {
-            append(HTTPField(name: .vary, value: token))
-            return
+    /// Adds `field` (a `Vary` field naming one header) unless `Vary` lists that header already
+    /// or `Vary: *` covers it. Read by bytes: splitting, trimming and lower-casing the list
+    /// cost a response more than the rest of its compression checks.
+    mutating func addVary(_ field: HTTPField) {
+        for existing in self where existing.name.matches(.vary) {
+            if ASCIISearch.listContains(existing.value, field.value) || ASCIISearch.listContains(existing.value, "*") { return }
         }
-        let listed = self[values: .vary]
-            .flatMap { $0.split(separator: ",") }
-            .map { $0.trimmingSpaces().lowercased() }
-        guard !listed.contains(token.lowercased()), !listed.contains("*") else { return }
-        append(HTTPField(name: .vary, value: token))
+        append(field)
     }
+}
+
+extension HTTPField {
+    static let varyOrigin = HTTPField(name: .vary, value: "Origin")
+    static let varyAcceptEncoding = HTTPField(name: .vary, value: "Accept-Encoding")
 }

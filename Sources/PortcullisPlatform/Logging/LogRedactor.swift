@@ -42,7 +42,8 @@ public struct LogRedactor: Sendable {
         return text
     }
 
-    /// Whether `needle` occurs in `text`, by bytes.
+    /// Whether `needle` occurs in `text`, by bytes: `memchr` finds each candidate first byte
+    /// (an access line searches each of its fields for every secret).
     private static func contains(_ text: inout String, _ needle: String) -> Bool {
         var needle = needle
         return text.withUTF8 { haystack in
@@ -50,9 +51,14 @@ public struct LogRedactor: Sendable {
                 guard let start = haystack.baseAddress, let wanted = pattern.baseAddress, pattern.count <= haystack.count else {
                     return false
                 }
-                return (0...(haystack.count - pattern.count)).contains { offset in
-                    haystack[offset] == pattern[0] && memcmp(start + offset, wanted, pattern.count) == 0
+                let last = start + (haystack.count - pattern.count)
+                var from = start
+                while from <= last, let hit = memchr(from, Int32(pattern[0]), last - from + 1) {
+                    let candidate = UnsafePointer(hit.assumingMemoryBound(to: UInt8.self))
+                    if memcmp(candidate, wanted, pattern.count) == 0 { return true }
+                    from = candidate + 1
                 }
+                return false
             }
         }
     }

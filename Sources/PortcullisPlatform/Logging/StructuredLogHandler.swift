@@ -85,8 +85,8 @@ public struct StructuredLogHandler: LogHandler {
             line.raw("\":")
             switch value {
             case .text(let text): line.string(redactor.scrub(text))
-            case .integer(let number): line.raw(String(number))
-            case .number(let number) where number.isFinite: line.raw(String(number))
+            case .integer(let number): line.verbatim(String(number))
+            case .number(let number) where number.isFinite: line.verbatim(String(number))
             case .number(let number): line.string(String(number))
             }
         }
@@ -112,18 +112,18 @@ public struct StructuredLogHandler: LogHandler {
     private func lineStart(level: Logger.Level, message: String) -> JSONWriter {
         var line = JSONWriter()
         line.raw("{\"ts\":\"")
-        line.raw(RFC3339.now())
+        line.verbatim(RFC3339.now())
         line.raw("\",\"level\":\"")
-        line.raw(level.rawValue)
+        line.verbatim(level.rawValue)
         line.raw("\",\"msg\":")
         line.string(message)
         line.raw(",\"logger\":")
         line.string(label)
         line.raw(",\"pid\":")
-        line.raw(Self.pid)
+        line.verbatim(Self.pid)
         if let worker {
             line.raw(",\"worker\":")
-            line.raw(String(worker))
+            line.verbatim(String(worker))
         }
         return line
     }

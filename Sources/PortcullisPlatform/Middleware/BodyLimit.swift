@@ -14,7 +14,7 @@ public struct BodyLimit: Sendable {
     public func hasBody(_ request: Request) throws -> Bool {
         let declared = request.headers.value(.contentLength).flatMap(Int.init)
         if let declared, declared > limit { throw APIError.payloadTooLarge(limit: limit) }
-        return (declared ?? 0) > 0 || request.headers.contains(.transferEncoding)
+        return (declared ?? 0) > 0 || request.headers.has(.transferEncoding)
     }
 
     /// Reads the whole body into memory, refusing it once it passes the limit.

@@ -25,20 +25,20 @@ public struct CORSPolicy: Sendable {
     /// goes on to its route.
     public func preflight(_ request: Request) -> Response? {
         guard isEnabled, request.method == .options, let origin = request.headers.value(.origin),
-              request.headers.contains(.accessControlRequestMethod), allows(origin)
+              request.headers.has(.accessControlRequestMethod), allows(origin)
         else { return nil }
         var headers = grant(origin)
         headers[.accessControlAllowMethods] = Self.allowedMethods
         headers[.accessControlAllowHeaders] = Self.allowedHeaders
         headers[.accessControlMaxAge] = Self.preflightMaxAge
-        headers.addVary("Origin")
+        headers.addVary(.varyOrigin)
         return Response(status: .noContent, headers: headers)
     }
 
     /// Adds `Vary: Origin`, and the grant when the request's origin is allowed.
     public func apply(to response: inout Response, for request: Request) {
         guard isEnabled else { return }
-        response.headers.addVary("Origin")
+        response.headers.addVary(.varyOrigin)
         guard let origin = request.headers.value(.origin), allows(origin) else { return }
         response.headers.append(contentsOf: grant(origin))
         response.headers[.accessControlExposeHeaders] = Self.exposedHeaders

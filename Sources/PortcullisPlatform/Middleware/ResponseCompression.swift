@@ -1,5 +1,4 @@
 public import Hummingbird
-import Foundation
 import HTTPTypes
 
 /// Compresses response bodies with gzip or deflate when the client accepts it, the body
@@ -18,7 +17,7 @@ public struct ResponseCompression: Sendable {
     /// Makes the response's body compress itself as it is written, when it should.
     public func apply(to response: inout Response, for request: Request) {
         guard Self.mayEncode(response), Self.isCompressible(contentType: response.headers.value(.contentType)) else { return }
-        response.headers.addVary("Accept-Encoding")
+        response.headers.addVary(.varyAcceptEncoding)
         guard request.method != .head,
               (response.body.contentLength ?? .max) >= minimumBytes,
               let coding = ContentCoding.negotiate(request.headers.value(.acceptEncoding))
@@ -36,8 +35,8 @@ public struct ResponseCompression: Sendable {
         let status = response.status.code
         guard status >= 200, status != 204, status != 206, status != 304 else { return false }
         let headers = response.headers
-        return !headers.contains(.contentEncoding)
-            && !headers.contains(.contentRange)
+        return !headers.has(.contentEncoding)
+            && !headers.has(.contentRange)
             && headers.value(.cacheControl).map { ASCIISearch.contains($0, "no-transform") } != true
     }
 

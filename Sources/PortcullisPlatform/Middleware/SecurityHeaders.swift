@@ -39,16 +39,7 @@ public struct SecurityHeaders: Sendable {
 
     /// Adds the headers to a finished response.
     public func apply(to response: inout Response, for request: Request, context: AppRequestContext) {
-        let fields = pagePaths.contains(request.uri.path) ? Self.pageFields : Self.apiFields
-        if response.headers.contains(where: { Self.managedNames.contains($0.name) }) {
-            response.headers.set(.xRequestID, context.requestID)
-            for field in fields { response.headers.set(field.name, field.value) }
-            response.headers[.server] = nil
-        } else {
-            // The common case: the route set none of them, so they are appended as made.
-            response.headers.append(HTTPField(name: .xRequestID, value: context.requestID))
-            response.headers.append(contentsOf: fields)
-        }
+        // Cache-Control first, while the list holds only the route's own fields to search.
         if let contentType = response.headers.value(.contentType), ASCIISearch.hasPrefix(contentType, "application/json") {
             // A route's own directives (no-transform, say) stay; no-store joins them.
             let cacheControl = response.headers.value(.cacheControl)
@@ -56,10 +47,22 @@ public struct SecurityHeaders: Sendable {
                 response.headers.set(.cacheControl, cacheControl.map { "no-store, " + $0 } ?? "no-store")
             }
         }
-        if context.origin.scheme == "https" {
-            response.headers.set(.strictTransportSecurity, Self.hsts)
+        let fields = pagePaths.contains(request.uri.path) ? Self.pageFields : Self.apiFields
+        let https = context.origin.scheme == "https"
+        if response.headers.contains(where: { Self.managedNames.contains($0.name) }) {
+            response.headers.set(.xRequestID, context.requestID)
+            for field in fields { response.headers.set(field.name, field.value) }
+            response.headers[.server] = nil
+            if https { response.headers.set(.strictTransportSecurity, Self.hsts) }
+        } else {
+            // The common case: the route set none of them, so they are appended as made.
+            response.headers.append(HTTPField(name: .xRequestID, value: context.requestID))
+            response.headers.append(contentsOf: fields)
+            if https { response.headers.append(Self.hstsField) }
         }
     }
+
+    static let hstsField = HTTPField(name: .strictTransportSecurity, value: hsts)
 }
 
 extension HTTPField.Name {
