@@ -19,6 +19,11 @@ public struct JSONWriter {
         bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
+    /// Appends JSON text written earlier, as it is.
+    public mutating func append(_ json: [UInt8]) {
+        bytes.append(contentsOf: json)
+    }
+
     /// Appends text the caller knows needs no escaping: a timestamp, a number, a level.
     /// (Literals go to ``raw(_:)``, which copies their bytes without making a `String`.)
     public mutating func verbatim(_ text: String) {

@@ -20,6 +20,8 @@ public struct StructuredLogHandler: LogHandler {
     let redactor: LogRedactor
     /// The worker's index; nil in the master and in single-process tools.
     let worker: Int?
+    /// `,"logger":…,"pid":…` and `,"worker":…` as JSON: the same on every line of this handler.
+    let identity: [UInt8]
 
     public init(label: String, format: LogFormat, level: Logger.Level, sink: any LogSink, redactor: LogRedactor, worker: Int? = nil) {
         self.label = label
@@ -28,6 +30,16 @@ public struct StructuredLogHandler: LogHandler {
         self.sink = sink
         self.redactor = redactor
         self.worker = worker
+        var identity = JSONWriter(capacity: 64)
+        identity.raw(",\"logger\":")
+        identity.string(label)
+        identity.raw(",\"pid\":")
+        identity.verbatim(Self.pid)
+        if let worker {
+            identity.raw(",\"worker\":")
+            identity.verbatim(String(worker))
+        }
+        self.identity = identity.bytes
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -117,14 +129,7 @@ public struct StructuredLogHandler: LogHandler {
         line.verbatim(level.rawValue)
         line.raw("\",\"msg\":")
         line.string(message)
-        line.raw(",\"logger\":")
-        line.string(label)
-        line.raw(",\"pid\":")
-        line.verbatim(Self.pid)
-        if let worker {
-            line.raw(",\"worker\":")
-            line.verbatim(String(worker))
-        }
+        line.append(identity)
         return line
     }
 

@@ -35,7 +35,7 @@ public struct SecurityHeaders: Sendable {
     }
 
     /// The names this type sets or removes. A route's own value under one of them is replaced.
-    static let managedNames: Set<HTTPField.Name> = Set(apiFields.map(\.name) + [.xRequestID, .strictTransportSecurity, .server])
+    static let managedNames: [HTTPField.Name] = apiFields.map(\.name) + [.xRequestID, .strictTransportSecurity, .server]
 
     /// Adds the headers to a finished response.
     public func apply(to response: inout Response, for request: Request, context: AppRequestContext) {
@@ -47,9 +47,11 @@ public struct SecurityHeaders: Sendable {
                 response.headers.set(.cacheControl, cacheControl.map { "no-store, " + $0 } ?? "no-store")
             }
         }
-        let fields = pagePaths.contains(request.uri.path) ? Self.pageFields : Self.apiFields
+        let path = request.uri.path
+        let isPage = pagePaths.contains { $0.utf8.count == path.utf8.count && $0 == path }
+        let fields = isPage ? Self.pageFields : Self.apiFields
         let https = context.origin.scheme == "https"
-        if response.headers.contains(where: { Self.managedNames.contains($0.name) }) {
+        if response.headers.contains(where: { field in Self.managedNames.contains { field.name.matches($0) } }) {
             response.headers.set(.xRequestID, context.requestID)
             for field in fields { response.headers.set(field.name, field.value) }
             response.headers[.server] = nil
