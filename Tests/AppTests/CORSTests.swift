@@ -64,7 +64,7 @@ import Testing
         try await withTestApp { client, _, _ in
             try await client.execute(uri: "/healthz", method: .get, headers: [.origin: "https://app.example"]) { response in
                 #expect(response.headers[allowOrigin] == nil)
-                #expect(response.headers[values: .vary] == ["Accept-Encoding"], "no Vary: Origin")
+                #expect(response.headers[values: .vary].isEmpty, "no Vary: Origin (and /healthz is too small to vary by encoding)")
             }
         }
     }

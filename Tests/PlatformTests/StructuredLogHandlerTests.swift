@@ -94,8 +94,9 @@ import Testing
 
     @Test func typedLinesMatchTheGeneralFormatAndScrubSecretValues() throws {
         let secret = "jwt-signing-key-0123456789abcdef0123"
-        let fields: KeyValuePairs<StaticString, StructuredLogHandler.FieldValue> = [
-            "bytes": .integer(15), "duration_ms": .number(0.25), "path": .text("/x/\(secret)"), "user_agent": .text("a \"b\"\n\u{1}"),
+        let fields: [StructuredLogHandler.TypedField] = [
+            .init("bytes", .integer(15)), .init("duration_ms", .number(0.25)), .init("path", .text("/x/\(secret)")),
+            .init("user_agent", .text("a \"b\"\n\u{1}")),
         ]
         let json = LogCapture()
         StructuredLogHandler(label: "portcullis.access", format: .json, level: .info, sink: json, redactor: LogRedactor(secrets: [secret]), worker: 0)
@@ -126,7 +127,7 @@ import Testing
         for (path, logged) in cases {
             let capture = LogCapture()
             StructuredLogHandler(label: "portcullis.access", format: .json, level: .info, sink: capture, redactor: LogRedactor(secrets: [secret]))
-                .log(level: .info, message: "request", requestID: "r", fields: ["path": .text(path)])
+                .log(level: .info, message: "request", requestID: "r", fields: [.init("path", .text(path))])
             let record = try #require(capture.records.first)
             #expect(record["path"] as? String == logged, "\(path)")
         }

@@ -30,17 +30,24 @@ public final class BatchedSink: LogSink {
 
     public func write(line: String) {
         var line = line
-        let scheduleFlush = line.withUTF8 { utf8 in
-            pending.withLock { pending in
-                if pending.bytes.count + utf8.count > Self.batchLimit { drain(&pending) }
-                if utf8.count >= Self.batchLimit {
-                    writeFully(descriptor, UnsafeRawBufferPointer(utf8))
-                    return false
-                }
-                pending.bytes.append(contentsOf: utf8)
-                defer { pending.flushScheduled = true }
-                return !pending.flushScheduled
+        line.withUTF8 { write(bytes: $0) }
+    }
+
+    /// The access log's lines come as the bytes they were written into: no `String` between.
+    public func write(utf8 line: [UInt8]) {
+        line.withUnsafeBufferPointer { write(bytes: $0) }
+    }
+
+    private func write(bytes utf8: UnsafeBufferPointer<UInt8>) {
+        let scheduleFlush = pending.withLock { pending in
+            if pending.bytes.count + utf8.count > Self.batchLimit { drain(&pending) }
+            if utf8.count >= Self.batchLimit {
+                writeFully(descriptor, UnsafeRawBufferPointer(utf8))
+                return false
             }
+            pending.bytes.append(contentsOf: utf8)
+            defer { pending.flushScheduled = true }
+            return !pending.flushScheduled
         }
         if scheduleFlush {
             Task.detached { [self, delay] in

@@ -23,9 +23,13 @@ public struct LogRedactor: Sendable {
 
     /// Exact secret values (signing keys and the like), at least 8 bytes each.
     let secrets: [String]
+    /// The length of the shortest secret: text shorter than that holds none, which settles
+    /// most fields of an access line (a method, a client address, a short path) unsearched.
+    let shortest: Int
 
     public init(secrets: [String]) {
         self.secrets = secrets.filter { $0.utf8.count >= 8 }
+        shortest = self.secrets.map(\.utf8.count).min() ?? .max
     }
 
     /// Whether the field name contains a sensitive fragment, ignoring ASCII case.
@@ -34,7 +38,7 @@ public struct LogRedactor: Sendable {
     }
 
     func scrub(_ text: String) -> String {
-        guard !secrets.isEmpty else { return text }
+        guard text.utf8.count >= shortest else { return text }
         var text = text
         for secret in secrets where Self.contains(&text, secret) {
             text = text.replacing(secret, with: Self.replacement)
@@ -74,6 +78,7 @@ public struct LogRedactor: Sendable {
         guard !secrets.isEmpty else { return nil }
         switch value {
         case .string(var text):
+            guard text.utf8.count >= shortest else { return nil }
             return secrets.contains(where: { Self.contains(&text, $0) }) ? .string(scrub(text)) : nil
         case .stringConvertible(let convertible):
             // Numbers and flags hold no secret. Compared by type: three dynamic casts per field

@@ -8,11 +8,17 @@ import Darwin
 public protocol LogSink: Sendable {
     /// Writes one complete line, newline included.
     func write(line: String)
+    /// Writes one complete line given as UTF-8 bytes, newline included.
+    func write(utf8 line: [UInt8])
     /// Writes what the sink holds back, before the process exits.
     func flush()
 }
 
 extension LogSink {
+    public func write(utf8 line: [UInt8]) {
+        write(line: String(decoding: line, as: UTF8.self))
+    }
+
     public func flush() {}
 }
 

@@ -75,15 +75,28 @@ public struct StructuredLogHandler: LogHandler {
         }
     }
 
+    /// A field of ``log(level:message:requestID:fields:)``: a constant name and its value. A
+    /// struct, not a `KeyValuePairs` tuple, so copying and releasing the list needs no generic
+    /// tuple witnesses.
+    public struct TypedField: Sendable {
+        let name: StaticString
+        let value: FieldValue
+
+        public init(_ name: StaticString, _ value: FieldValue) {
+            self.name = name
+            self.value = value
+        }
+    }
+
     /// Writes one event whose fields the caller names with constants, in key order, without
     /// swift-log's metadata dictionary: the access log's path, once per request. The handler's
     /// own metadata and provider are not added, and the level is not checked. The names are
     /// not searched for credentials (they are the caller's constants; debug builds assert it);
     /// text values are searched for secret values like every other field.
-    public func log(level: Logger.Level, message: String, requestID: String, fields: KeyValuePairs<StaticString, FieldValue>) {
-        assert(!fields.contains { LogRedactor.isSensitive(field: "\($0.key)") || Self.isReserved("\($0.key)") })
+    public func log(level: Logger.Level, message: String, requestID: String, fields: [TypedField]) {
+        assert(!fields.contains { LogRedactor.isSensitive(field: "\($0.name)") || Self.isReserved("\($0.name)") })
         guard format == .json else {
-            let general = (fields.map { (key: "\($0.key)", value: $0.value.metadataValue) } + [("request_id", .string(requestID))])
+            let general = (fields.map { (key: "\($0.name)", value: $0.value.metadataValue) } + [("request_id", .string(requestID))])
                 .map { (key: $0.key, value: redactor.scrub(field: $0.key, $0.value)) }
             write(level: level, message: redactor.scrub(message), fields: general.sorted { $0.key < $1.key })
             return
@@ -91,11 +104,11 @@ public struct StructuredLogHandler: LogHandler {
         var line = lineStart(level: level, message: redactor.scrub(message))
         line.raw(",\"request_id\":")
         line.string(redactor.scrub(requestID))
-        for (key, value) in fields {
+        for field in fields {
             line.raw(",\"")
-            line.raw(key)
+            line.raw(field.name)
             line.raw("\":")
-            switch value {
+            switch field.value {
             case .text(let text): line.string(redactor.scrub(text))
             case .integer(let number): line.verbatim(String(number))
             case .number(let number) where number.isFinite: line.verbatim(String(number))
@@ -103,7 +116,7 @@ public struct StructuredLogHandler: LogHandler {
             }
         }
         line.raw("}\n")
-        sink.write(line: line.text)
+        sink.write(utf8: line.bytes)
     }
 
     /// A field of a general line, its secrets already scrubbed.

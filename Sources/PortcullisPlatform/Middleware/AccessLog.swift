@@ -19,13 +19,13 @@ public struct AccessLog: Sendable {
         guard handler.logLevel <= .info else { return }
         let milliseconds = (ContinuousClock.now - started).milliseconds
         handler.log(level: .info, message: "request", requestID: context.requestID, fields: [
-            "bytes": .integer(response.body.contentLength ?? 0),
-            "client": .text(context.origin.client),
-            "duration_ms": .number((milliseconds * 1000).rounded() / 1000),
-            "method": .text(request.method.rawValue),
-            "path": .text(request.uri.path),
-            "status": .integer(response.status.code),
-            "user_agent": .text(request.headers.value(.userAgent) ?? ""),
+            .init("bytes", .integer(response.body.contentLength ?? 0)),
+            .init("client", .text(context.origin.client)),
+            .init("duration_ms", .number((milliseconds * 1000).rounded() / 1000)),
+            .init("method", .text(request.method.rawValue)),
+            .init("path", .text(request.uri.path)),
+            .init("status", .integer(response.status.code)),
+            .init("user_agent", .text(request.headers.value(.userAgent) ?? "")),
         ])
     }
 }

@@ -6,7 +6,9 @@ import HTTPTypes
 ///
 /// Never touches bodies that are already encoded (images, archives, a `Content-Encoding`),
 /// `Cache-Control: no-transform`, partial content, HEAD, or statuses without a body.
-/// Responses whose representation depends on `Accept-Encoding` say so in `Vary`.
+/// Responses whose representation depends on `Accept-Encoding` say so in `Vary`; one known
+/// to be too small to compress does not depend on it, and is left as it is without a look
+/// at its headers (most API answers and every probe are that small).
 public struct ResponseCompression: Sendable {
     let minimumBytes: Int
 
@@ -16,10 +18,11 @@ public struct ResponseCompression: Sendable {
 
     /// Makes the response's body compress itself as it is written, when it should.
     public func apply(to response: inout Response, for request: Request) {
-        guard Self.mayEncode(response), Self.isCompressible(contentType: response.headers.value(.contentType)) else { return }
+        guard (response.body.contentLength ?? .max) >= minimumBytes,
+              Self.mayEncode(response), Self.isCompressible(contentType: response.headers.value(.contentType))
+        else { return }
         response.headers.addVary(.varyAcceptEncoding)
         guard request.method != .head,
-              (response.body.contentLength ?? .max) >= minimumBytes,
               let coding = ContentCoding.negotiate(request.headers.value(.acceptEncoding))
         else { return }
         let body = response.body
