@@ -2,12 +2,6 @@ public import Hummingbird
 import HTTPTypes
 import Logging
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Gives every request its ID (the client's `X-Request-ID` when well-formed) and resolves
 /// the client address and scheme through ``TrustedProxies``: the first stage of ``EdgeMiddleware``.
 public struct RequestIdentity: Sendable {
@@ -34,14 +28,12 @@ public struct RequestIdentity: Sendable {
         return allowed ? id : nil
     }
 
-    /// 32 random hex digits, from one `getentropy` call (the standard library's generator makes
-    /// one system call per 8 bytes).
+    /// Where new IDs' randomness comes from: one per process.
+    private static let random = RandomPool()
+
+    /// 32 random hex digits.
     static func newID() -> String {
-        var random = (UInt64(0), UInt64(0))
-        if withUnsafeMutableBytes(of: &random, { getentropy($0.baseAddress, $0.count) }) != 0 {
-            var generator = SystemRandomNumberGenerator()
-            random = (generator.next(), generator.next())
-        }
+        let random = Self.random.next128()
         return String(unsafeUninitializedCapacity: 32) { buffer in
             func write(_ word: UInt64, at start: Int) {
                 for digit in 0..<16 {
