@@ -64,13 +64,59 @@ public struct JSONWriter {
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
+    /// Appends `value` in decimal, as `String(value)` writes it.
+    public mutating func integer(_ value: Int) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        digits(UInt64(value.magnitude))
+    }
+
+    /// Appends a finite `value` as `String(value)` writes it (`12.5`, `3.0`, `1e-05`). A value
+    /// with at most three decimals below 10⁹ — the access log's milliseconds — is written digit
+    /// by digit: no other decimal that short reads back as the same `Double` at that size, so
+    /// the shortest round-trip form `String` prints is those digits.
+    public mutating func number(_ value: Double) {
+        let thousandths = (value * 1000).rounded()
+        guard value.magnitude < 1e9, thousandths / 1000 == value else {
+            verbatim(String(value))
+            return
+        }
+        if value.sign == .minus { bytes.append(UInt8(ascii: "-")) }
+        var (whole, fraction) = UInt64(thousandths.magnitude).quotientAndRemainder(dividingBy: 1000)
+        digits(whole)
+        bytes.append(UInt8(ascii: "."))
+        // Three places, trailing zeros dropped, at least one kept: `.5`, `.05`, `.125`, `.0`.
+        var divisor: UInt64 = 100
+        while divisor > 1, fraction % 10 == 0 {
+            fraction /= 10
+            divisor /= 10
+        }
+        while divisor > 0 {
+            bytes.append(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: fraction / divisor % 10))
+            divisor /= 10
+        }
+    }
+
+    private mutating func digits(_ value: UInt64) {
+        var value = value
+        var reversed: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &reversed) { scratch in
+            repeat {
+                scratch[count] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: value % 10)
+                value /= 10
+                count += 1
+            } while value != 0
+            for index in stride(from: count - 1, through: 0, by: -1) { bytes.append(scratch[index]) }
+        }
+    }
+
     /// Appends a value, object keys sorted.
     public mutating func value(_ value: JSONValue) {
         switch value {
         case .null: raw("null")
         case .bool(let flag): raw(flag ? "true" : "false")
-        case .int(let number): verbatim(String(number))
-        case .double(let number) where number.isFinite: verbatim(String(number))
+        case .int(let number): integer(number)
+        case .double(let number) where number.isFinite: self.number(number)
         case .double: raw("null")
         case .string(let text): string(text)
         case .array(let items): array(items) { $0.value($1) }

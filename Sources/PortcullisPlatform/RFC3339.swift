@@ -26,9 +26,8 @@ public enum RFC3339 {
     }
 
     private static func string(seconds: time_t, milliseconds millis: Int) -> String {
-        var seconds = seconds
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
+        let (days, secondOfDay) = Int(seconds).floorDividedBy(86_400)
+        let (year, month, day) = civil(days: days)
         // Written digit by digit into one string: it is on every log line, the access log's too.
         return String(unsafeUninitializedCapacity: 24) { buffer in
             var end = 0
@@ -44,21 +43,42 @@ public enum RFC3339 {
                 buffer[end] = UInt8(ascii: ascii)
                 end += 1
             }
-            digits(Int(parts.tm_year) + 1900, 4)
+            digits(year, 4)
             character("-")
-            digits(Int(parts.tm_mon) + 1, 2)
+            digits(month, 2)
             character("-")
-            digits(Int(parts.tm_mday), 2)
+            digits(day, 2)
             character("T")
-            digits(Int(parts.tm_hour), 2)
+            digits(secondOfDay / 3600, 2)
             character(":")
-            digits(Int(parts.tm_min), 2)
+            digits(secondOfDay / 60 % 60, 2)
             character(":")
-            digits(Int(parts.tm_sec), 2)
+            digits(secondOfDay % 60, 2)
             character(".")
             digits(millis, 3)
             character("Z")
             return end
         }
+    }
+
+    /// The proleptic Gregorian date `days` after 1970-01-01, by Howard Hinnant's
+    /// `civil_from_days`: arithmetic only. (`gmtime_r` takes glibc's time zone lock on every
+    /// call, and every log line asked it.)
+    static func civil(days: Int) -> (year: Int, month: Int, day: Int) {
+        let (era, dayOfEra) = (days + 719_468).floorDividedBy(146_097)
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let shiftedMonth = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
+        let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+}
+
+extension Int {
+    /// Quotient rounded down and the remainder that goes with it (never negative for a positive divisor).
+    fileprivate func floorDividedBy(_ divisor: Int) -> (quotient: Int, remainder: Int) {
+        let (quotient, remainder) = quotientAndRemainder(dividingBy: divisor)
+        return remainder < 0 ? (quotient - 1, remainder + divisor) : (quotient, remainder)
     }
 }

@@ -7,8 +7,8 @@ extension JSONWriter {
         case .string(let text): string(text)
         case .stringConvertible(let convertible):
             switch convertible {
-            case let number as Int: verbatim(String(number))
-            case let number as Double where number.isFinite: verbatim(String(number))
+            case let number as Int: integer(number)
+            case let number as Double where number.isFinite: self.number(number)
             case let flag as Bool: raw(flag ? "true" : "false")
             default: string(convertible.description)
             }

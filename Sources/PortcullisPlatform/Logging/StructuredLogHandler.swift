@@ -37,7 +37,7 @@ public struct StructuredLogHandler: LogHandler {
         identity.verbatim(Self.pid)
         if let worker {
             identity.raw(",\"worker\":")
-            identity.verbatim(String(worker))
+            identity.integer(worker)
         }
         self.identity = identity.bytes
     }
@@ -110,8 +110,8 @@ public struct StructuredLogHandler: LogHandler {
             line.raw("\":")
             switch field.value {
             case .text(let text): line.string(redactor.scrub(text))
-            case .integer(let number): line.verbatim(String(number))
-            case .number(let number) where number.isFinite: line.verbatim(String(number))
+            case .integer(let number): line.integer(number)
+            case .number(let number) where number.isFinite: line.number(number)
             case .number(let number): line.string(String(number))
             }
         }
