@@ -64,7 +64,7 @@ public enum RFC3339 {
     /// The proleptic Gregorian date `days` after 1970-01-01, by Howard Hinnant's
     /// `civil_from_days`: arithmetic only. (`gmtime_r` takes glibc's time zone lock on every
     /// call, and every log line asked it.)
-    static func civil(days: Int) -> (year: Int, month: Int, day: Int) {
+    private static func civil(days: Int) -> (year: Int, month: Int, day: Int) {
         let (era, dayOfEra) = (days + 719_468).floorDividedBy(146_097)
         let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
         let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)

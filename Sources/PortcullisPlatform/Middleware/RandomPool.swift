@@ -18,8 +18,6 @@ final class RandomPool: Sendable {
     private static let size = 256
     private let buffer = Mutex(Buffer())
 
-    init() {}
-
     /// 16 random bytes as two words.
     func next128() -> (UInt64, UInt64) {
         buffer.withLock { buffer in
