@@ -150,7 +150,8 @@ import Testing
                 (#"{"type":"shout","topic":"news"}"#, "unknown type: shout (expected subscribe, unsubscribe or publish)"),
                 (#"{"type":"subscribe"}"#, "missing field: topic (a string)"),
                 (#"{"type":"publish","topic":"news"}"#, "missing field: data"),
-                (#"{"type":"subscribe","topic":""}"#, "topic must be 1 to 256 characters"),
+                (#"{"type":"subscribe","topic":""}"#, "topic must be 1 to 256 bytes of UTF-8"),
+                (#"{"type":"subscribe","topic":"\#(String(repeating: "é", count: 129))"}"#, "topic must be 1 to 256 bytes of UTF-8"),
             ]
             for (frame, message) in bad {
                 try await publisher.sendText(frame)
@@ -195,6 +196,41 @@ import Testing
             let close = await slow.nextClose()
             #expect(close?.closeCode == 1008)
             #expect(close?.closeReason == "slow consumer")
+        }
+    }
+
+    /// The count limit is far away here: only the bytes can close it.
+    @Test func aClientThatNeverReadsItsEchoesIsClosedAtTheByteBudget() async throws {
+        try await withLiveServer(overrides: ["ws.send_queue_messages": "100000", "ws.send_queue_bytes": "1048576"]) { server in
+            let client = try await WebSocketTestClient.open(port: server.port, path: "/ws/echo", receiveBuffer: 4096)
+            let message = String(repeating: "y", count: 256_000)
+            var sent = 0
+            while sent < 400, !server.logs.text.contains("slow consumer") {
+                try await client.sendText(message)
+                sent += 1
+                if sent % 8 == 0 { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            #expect(server.logs.text.contains("slow consumer"))
+            #expect(sent < 400)
+            let close = await client.nextClose(timeout: 30)
+            #expect(close?.closeCode == 1008)
+            #expect(close?.closeReason == "slow consumer")
+        }
+    }
+
+    @Test func subscriptionsPerConnectionAreLimitedWithAnErrorFrame() async throws {
+        try await withLiveServer(overrides: ["ws.max_subscriptions": "3"]) { server in
+            let client = try await WebSocketTestClient.open(port: server.port, path: "/ws/pubsub")
+            for topic in ["a", "b", "c", "a"] {
+                try await client.sendText(#"{"type":"subscribe","topic":"\#(topic)"}"#)
+                #expect(await client.next()?.text == #"{"topic":"\#(topic)","type":"subscribed"}"#)
+            }
+            try await client.sendText(#"{"type":"subscribe","topic":"d"}"#)
+            #expect(await client.next()?.text == #"{"message":"too many subscriptions: at most 3 topics per connection","type":"error"}"#)
+            try await client.sendText(#"{"type":"unsubscribe","topic":"b"}"#)
+            #expect(await client.next()?.text == #"{"topic":"b","type":"unsubscribed"}"#)
+            try await client.sendText(#"{"type":"subscribe","topic":"d"}"#)
+            #expect(await client.next()?.text == #"{"topic":"d","type":"subscribed"}"#)
         }
     }
 

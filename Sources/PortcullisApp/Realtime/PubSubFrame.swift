@@ -7,8 +7,9 @@ enum PubSubFrame: Equatable {
     case unsubscribe(topic: String)
     case publish(topic: String, data: JSONValue)
 
-    /// Topics are 1 to 256 characters.
-    static let topicLength = 1...256
+    /// Topics are 1 to 256 bytes of UTF-8: bytes, not characters, since one character can be
+    /// any number of bytes (a letter with thousands of combining accents is one).
+    static let topicBytes = 1...256
 
     /// Reads a client's text frame; the error is the message of the error frame to answer.
     static func parse(_ text: String) -> Result<PubSubFrame, PubSubError> {
@@ -25,8 +26,8 @@ enum PubSubFrame: Equatable {
         guard case .string(let topic)? = fields["topic"] else {
             return .failure(PubSubError("missing field: topic (a string)"))
         }
-        guard topicLength.contains(topic.count) else {
-            return .failure(PubSubError("topic must be \(topicLength.lowerBound) to \(topicLength.upperBound) characters"))
+        guard topicBytes.contains(topic.utf8.count) else {
+            return .failure(PubSubError("topic must be \(topicBytes.lowerBound) to \(topicBytes.upperBound) bytes of UTF-8"))
         }
         switch type {
         case "subscribe": return .success(.subscribe(topic: topic))
