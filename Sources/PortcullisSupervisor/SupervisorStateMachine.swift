@@ -15,7 +15,7 @@ public struct SupervisorStateMachine: Sendable {
             max(workerTimeout, Self.minimumStartTimeout)
         }
         static let minimumStartTimeout = Duration.seconds(30)
-        /// Crashes within ``crashWindow`` beyond which the master gives up.
+        /// Workers dying before they serve within ``crashWindow`` beyond which the master gives up.
         public var crashLoopMax: Int
         public var crashWindow: Duration = .seconds(60)
         /// How long a stop may take before what is left is killed.
@@ -101,7 +101,10 @@ public struct SupervisorStateMachine: Sendable {
     public private(set) var generation = 1
     let rules: Rules
     private var nextID = 1
+    /// When workers crashed within ``Rules/crashWindow``: the backoff.
     private var crashes: [ContinuousClock.Instant] = []
+    /// When workers died before serving within ``Rules/crashWindow``: the crash loop.
+    private var bootCrashes: [ContinuousClock.Instant] = []
     private var pendingSpawns: [(index: Int, generation: Int, at: ContinuousClock.Instant)] = []
     private var listenersClosed = false
     private var stopStarted: ContinuousClock.Instant?
@@ -182,14 +185,22 @@ public struct SupervisorStateMachine: Sendable {
             actions.append(.log(LogLine(level: .info, message: "worker exited", fields: fields(worker).merging(["status": "\(status)"]) { $1 })))
             return actions
         }
+        // Every crash backs the next spawn off; only workers that die before they serve (a
+        // bad binary, configuration or port) count towards giving up. A worker that served
+        // and then crashed is replaced, however often: giving up would turn one bad request
+        // into an outage for everyone.
         let window = rules.crashWindow
+        let beforeServing = worker.state == .starting
         crashes.append(now)
         crashes.removeAll { now - $0 > window }
-        actions.append(.log(LogLine(level: .error, message: "worker died", fields: fields(worker).merging(["status": "\(status)"]) { $1 })))
-        if crashes.count > rules.crashLoopMax {
+        if beforeServing { bootCrashes.append(now) }
+        bootCrashes.removeAll { now - $0 > window }
+        let message = beforeServing ? "worker died before serving" : "worker died"
+        actions.append(.log(LogLine(level: .error, message: message, fields: fields(worker).merging(["status": "\(status)"]) { $1 })))
+        if bootCrashes.count > rules.crashLoopMax {
             actions.append(.log(LogLine(
                 level: .critical,
-                message: "crash loop: \(crashes.count) worker crashes within \(Int(rules.crashWindow.components.seconds)) s; giving up",
+                message: "crash loop: \(bootCrashes.count) workers died before serving within \(Int(rules.crashWindow.components.seconds)) s; giving up",
                 fields: [:]
             )))
             actions += beginStop(graceful: false, exitCode: 1, now: now)

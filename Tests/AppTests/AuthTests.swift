@@ -120,8 +120,8 @@ struct AuthTests {
         }
     }
 
-    @Test("after login_max_failures failures a username gets 429 with Retry-After, even with its password", arguments: DatabaseBackend.allCases)
-    func failuresPerUsernameAreLimited(backend: DatabaseBackend) async throws {
+    @Test("after login_max_failures failures a username from one client gets 429 with Retry-After, even with its password", arguments: DatabaseBackend.allCases)
+    func failuresPerUsernameAndClientAreLimited(backend: DatabaseBackend) async throws {
         try await withTestApp(backend: backend, overrides: ["security.login_max_failures": "3"]) { client, _, _ in
             try await client.signUp("ivan")
             for _ in 0..<3 {
@@ -139,7 +139,7 @@ struct AuthTests {
 
     @Test("failures from one client address count across usernames", arguments: DatabaseBackend.allCases)
     func failuresPerClientAreLimited(backend: DatabaseBackend) async throws {
-        try await withTestApp(backend: backend, overrides: ["security.login_max_failures": "3"]) { client, _, _ in
+        try await withTestApp(backend: backend, overrides: ["security.login_max_failures_per_client": "3"]) { client, _, _ in
             try await client.signUp("judy")
             for name in ["x1", "x2", "x3"] {
                 let reply = try await client.send(.post, "/auth/login", body: #"{"username":"\#(name)","password":"guess"}"#)
@@ -148,5 +148,45 @@ struct AuthTests {
             let limited = try await client.send(.post, "/auth/login", body: #"{"username":"judy","password":"correct horse battery"}"#)
             #expect(limited.status == .tooManyRequests)
         }
+    }
+
+    /// Every attempt counts before its password is checked, in one transaction with the check:
+    /// of 100 parallel guesses only the limit's worth are checked, on SQLite and PostgreSQL.
+    @Test("a burst of parallel wrong passwords gets at most the limit checked", arguments: DatabaseBackend.allCases)
+    func aBurstOfGuessesCannotOvershootTheLimit(backend: DatabaseBackend) async throws {
+        try await withTestApp(backend: backend) { client, _, _ in
+            try await client.signUp("kate")
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<100 {
+                    group.addTask {
+                        Int(try await client.send(.post, "/auth/login", body: #"{"username":"kate","password":"wrong password"}"#).status.code)
+                    }
+                }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == 401 }.count == 10)
+            #expect(statuses.filter { $0 == 429 }.count == 90)
+        }
+    }
+
+    @Test("a successful login takes its attempt back", arguments: DatabaseBackend.allCases)
+    func aSuccessfulLoginDoesNotCount(backend: DatabaseBackend) async throws {
+        try await withTestApp(backend: backend, overrides: ["security.login_max_failures": "2"]) { client, _, _ in
+            try await client.signUp("leo")
+            for _ in 0..<5 {
+                let wrong = try await client.send(.post, "/auth/login", body: #"{"username":"leo","password":"wrong password"}"#)
+                #expect(wrong.status == .unauthorized)
+                let right = try await client.send(.post, "/auth/login", body: #"{"username":"leo","password":"correct horse battery"}"#)
+                #expect(right.status == .ok)
+            }
+        }
+    }
+
+    @Test func anIPv6ClientCountsAsItsSlash64() {
+        #expect(LoginThrottle.clientKey("2001:db8:1:2:aaaa:bbbb:cccc:dddd") == "2001:db8:1:2::/64")
+        #expect(LoginThrottle.clientKey("2001:db8:1:2::1") == LoginThrottle.clientKey("2001:db8:1:2:ffff::9"))
+        #expect(LoginThrottle.clientKey("2001:db8:1:3::1") != LoginThrottle.clientKey("2001:db8:1:2::1"))
+        #expect(LoginThrottle.clientKey("198.51.100.7") == "198.51.100.7")
+        #expect(LoginThrottle.clientKey("unix") == "unix")
     }
 }

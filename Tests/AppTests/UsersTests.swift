@@ -23,7 +23,8 @@ struct UsersTests {
 
             let fetched = try await client.send(.get, "/users/\(user["id"] as? Int ?? 0)")
             #expect(fetched.status == .ok)
-            #expect(fetched.text == reply.text)
+            #expect(fetched.body.keys.sorted() == ["bio", "created_at", "id", "username"])
+            #expect(fetched.body["username"] as? String == "alice.b")
         }
     }
 
@@ -38,6 +39,28 @@ struct UsersTests {
             let sameEmail = try await client.send(.post, "/users", body: #"{"username":"robert","email":"bob@EXAMPLE.com","password":"correct horse"}"#)
             #expect(sameEmail.status == .conflict)
             #expect(sameEmail.details == ["email": "is already taken"])
+        }
+    }
+
+    @Test("GET /users/{id} shows the email only to the user themself", arguments: DatabaseBackend.allCases)
+    func theEmailIsOnlyForTheUserThemself(backend: DatabaseBackend) async throws {
+        try await withTestApp(backend: backend) { client, _, _ in
+            let owner = try await client.signUp("owner")
+            _ = try await client.signUp("other")
+            let ownerToken = try await client.logIn("owner")
+            let otherToken = try await client.logIn("other")
+            let cases: [(String, HTTPFields, Bool)] = [
+                ("no token", [:], false),
+                ("a bad token", [.authorization: "Bearer not-a-token"], false),
+                ("another user's token", [.authorization: "Bearer \(otherToken)"], false),
+                ("the user's own token", [.authorization: "Bearer \(ownerToken)"], true),
+            ]
+            for (name, headers, seesEmail) in cases {
+                let reply = try await client.send(.get, "/users/\(owner)", headers: headers)
+                #expect(reply.status == .ok, "\(name)")
+                #expect((reply.body["email"] as? String == "owner@example.com") == seesEmail, "\(name)")
+                #expect(reply.body["username"] as? String == "owner", "\(name)")
+            }
         }
     }
 

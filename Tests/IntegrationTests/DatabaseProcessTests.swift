@@ -136,7 +136,7 @@ import Testing
         try await withTemporaryDirectory { directory in
             try await TestDatabase.with(backend, in: directory) { database in
                 let environment = Self.environment(directory, database, [
-                    "PORTCULLIS_SECURITY_LOGIN_MAX_FAILURES": "4", "PORTCULLIS_SERVER_TRUSTED_PROXIES": "127.0.0.1/32",
+                    "PORTCULLIS_SECURITY_LOGIN_MAX_FAILURES_PER_USER": "4", "PORTCULLIS_SERVER_TRUSTED_PROXIES": "127.0.0.1/32",
                 ])
                 let serve = try ServeProcess(["--listen", "127.0.0.1:0", "--workers", "2"], environment: environment, in: directory.path)
                 let port = try await MasterProcessTests.waitUntilReady(serve)

@@ -287,21 +287,49 @@ import Testing
         }
     }
 
-    @Test func aCrashLoopEndsTheMasterWithStatus1AndOneClearLine() async throws {
+    /// Killed after serving, as a crash caused by a request would kill it: the master replaces
+    /// the worker every time, however low `server.crash_loop_max` is.
+    @Test func aWorkerThatDiesAfterServingIsReplacedEveryTime() async throws {
         try await withTemporaryDirectory { directory in
             let serve = try ServeProcess(["--listen", "127.0.0.1:0", "--workers", "1"], environment: serveEnvironment(directory, [
                 "PORTCULLIS_SERVER_CRASH_LOOP_MAX": "1",
             ]), in: directory.path)
-            _ = try await serve.waitForPort()
-            for round in 1...2 {
+            let port = try await serve.waitForPort()
+            for round in 1...4 {
                 try await Self.waitFor(serve) { Self.masterMessages($0, "worker serving").count == round }
                 let pid = try #require(Self.masterMessages(serve.records, "worker started").last.flatMap { Int32($0["worker_pid"] as? String ?? "") })
-                kill(pid, SIGKILL)
+                kill(pid, SIGILL)
+                try await Self.waitFor(serve) { Self.masterMessages($0, "worker died").count == round }
             }
+            try await Self.waitFor(serve) { Self.masterMessages($0, "worker serving").count == 5 }
+            #expect(try await Self.get(port).status == .ok)
+            #expect(serve.records.filter { $0["level"] as? String == "critical" }.isEmpty)
+            #expect(Self.masterMessages(serve.records, "worker died").allSatisfy { $0["status"] as? String == "\(128 + SIGILL)" })
+            serve.signal(SIGTERM)
+            #expect(try await serve.waitForExit() == 0)
+        }
+    }
+
+    /// A binary replaced under a running master by one that cannot serve (here a script that
+    /// exits 3): the replacements die before they serve, and that ends the master.
+    @Test func workersThatDieBeforeServingEndTheMasterWithStatus1AndOneClearLine() async throws {
+        try await withTemporaryDirectory { directory in
+            let binary = directory.path + "/portcullis"
+            try FileManager.default.copyItem(atPath: PortcullisBinary.path, toPath: binary)
+            let serve = try ServeProcess(
+                command: [binary, "serve", "--listen", "127.0.0.1:0", "--workers", "1"],
+                environment: serveEnvironment(directory, ["PORTCULLIS_SERVER_CRASH_LOOP_MAX": "1"]), in: directory.path)
+            _ = try await Self.waitUntilReady(serve)
+            try FileManager.default.removeItem(atPath: binary)
+            _ = try directory.write("portcullis", "#!/bin/sh\nexit 3\n", mode: 0o755)
+            let pid = try #require(Self.masterMessages(serve.records, "worker started").last.flatMap { Int32($0["worker_pid"] as? String ?? "") })
+            kill(pid, SIGKILL)
             #expect(try await serve.waitForExit() == 1)
+            #expect(Self.masterMessages(serve.records, "worker died").count == 1)
+            #expect(Self.masterMessages(serve.records, "worker died before serving").count == 2)
             let critical = serve.records.filter { $0["level"] as? String == "critical" }
             #expect(critical.count == 1)
-            #expect((critical.first?["msg"] as? String)?.hasPrefix("crash loop: 2 worker crashes within 60 s") == true)
+            #expect((critical.first?["msg"] as? String)?.hasPrefix("crash loop: 2 workers died before serving within 60 s") == true)
         }
     }
 }

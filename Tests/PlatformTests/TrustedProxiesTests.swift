@@ -55,12 +55,26 @@ import Testing
         #expect(origin.client == "198.51.100.7")
     }
 
-    @Test func forwardedHeaderWinsAndIsParsedPerRFC7239() {
+    /// The nginx of docs/deploy.md sets X-Forwarded-For and passes the client's own Forwarded
+    /// through: with the default setting the client's Forwarded is not believed.
+    @Test func onlyXForwardedForIsReadByDefaultSoAClientSentForwardedIsIgnored() {
         let origin = proxies.resolve(peer: proxy, directScheme: "http", headers: headers([
+            ("X-Forwarded-For", "203.0.113.9"), ("Forwarded", "for=198.51.100.7;proto=https"),
+        ]))
+        #expect(origin == .init(client: "203.0.113.9", scheme: "http"))
+    }
+
+    @Test func withForwardedChosenOnlyForwardedIsReadAndParsedPerRFC7239() {
+        let rfc7239 = TrustedProxies(["10.0.0.0/8", "::1", "unix"], header: .forwarded)
+        let origin = rfc7239.resolve(peer: proxy, directScheme: "http", headers: headers([
             ("Forwarded", "for=\"[2001:db8:cafe::17]:4711\";proto=https, for=10.0.0.9;proto=http"),
             ("X-Forwarded-For", "9.9.9.9"),
         ]))
         #expect(origin == .init(client: "2001:db8:cafe::17", scheme: "https"))
+        let onlyXFF = rfc7239.resolve(peer: proxy, directScheme: "http", headers: headers([
+            ("X-Forwarded-For", "9.9.9.9"), ("X-Forwarded-Proto", "https"),
+        ]))
+        #expect(onlyXFF == .init(client: "10.1.2.3", scheme: "http"))
     }
 
     @Test func unixSocketPeersAreTrustedOnlyWhenListed() {

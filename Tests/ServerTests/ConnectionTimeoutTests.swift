@@ -39,3 +39,40 @@ import Testing
         }
     }
 }
+
+/// A request the parser refuses is answered at once — 400, or 431 for an oversized header
+/// section — with the JSON error body and `Connection: close`, logged, and the connection closes.
+@Suite struct MalformedRequestTests {
+    @Test(arguments: MalformedRequests.all)
+    func aMalformedRequestIsAnsweredAtOnceAndTheConnectionCloses(_ malformed: MalformedRequests.Case) async throws {
+        try await withLiveServer(overrides: ["server.header_timeout": "30"]) { server in
+            let connection = try RawConnection(port: server.port)
+            try? connection.send(bytes: malformed.bytes)
+            let started = ContinuousClock.now
+            let reading = await connection.readUntilClosed(timeout: 10)
+            #expect(ContinuousClock.now - started < .seconds(5))
+            #expect(reading.closedByServer)
+            #expect(reading.text.hasPrefix("HTTP/1.1 \(malformed.status) "), "\(reading.text.prefix(200))")
+            let head = reading.text.lowercased()
+            #expect(head.contains("\r\nconnection: close\r\n"))
+            #expect(head.contains("\r\ncontent-type: application/json; charset=utf-8\r\n"))
+            #expect(head.contains("\r\nx-content-type-options: nosniff\r\n"))
+            let code = malformed.status == 431 ? "RequestHeaderFieldsTooLarge" : "BadRequest"
+            #expect(reading.text.contains(#","error":"\#(code)","#))
+            #expect(server.logs.text.contains(#""status":\#(malformed.status)"#))
+        }
+    }
+
+    @Test func aValidRequestOnTheSameConnectionIsServedBeforeAMalformedOneIsRefused() async throws {
+        try await withLiveServer { server in
+            let connection = try RawConnection(port: server.port)
+            try connection.send("GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n")
+            let first = await connection.read(timeout: 10, until: isCompleteResponse)
+            #expect(first.text.hasPrefix("HTTP/1.1 200 "))
+            try connection.send("GET /healthz HTTP/1.1\r\nHost: a\r\nBad Name: x\r\n\r\n")
+            let second = await connection.readUntilClosed(timeout: 10)
+            #expect(second.closedByServer)
+            #expect(second.text.hasPrefix("HTTP/1.1 400 "))
+        }
+    }
+}

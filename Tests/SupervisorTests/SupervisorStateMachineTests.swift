@@ -52,22 +52,43 @@ import Testing
         #expect(Machine.backoff(recentCrashes: 30) == .seconds(10))
     }
 
-    @Test func aCrashLoopStopsTheMasterWithStatus1() {
+    @Test func workersDyingBeforeTheyServeStopTheMasterWithStatus1() throws {
         var machine = running(1)
         var now = t0
+        _ = machine.workerExited(id: machine.workers[0].id, status: 137, now: now)
         for crash in 1...4 {
-            let worker = machine.workers.first { $0.state != .stopping }!
-            now += .seconds(1)
-            let actions = machine.workerExited(id: worker.id, status: 1, now: now)
+            now += .seconds(11)
+            for spawn in spawns(machine.tick(now: now)) { machine.spawned(id: spawn.id, pid: Int32(200 + crash)) }
+            let worker = try #require(machine.workers.first { $0.state == .starting })
+            let actions = machine.workerExited(id: worker.id, status: 1, now: now + .seconds(1))
+            #expect(actions.contains { if case .log(let line) = $0 { line.message == "worker died before serving" } else { false } })
             if crash <= 3 {
-                for spawn in spawns(machine.tick(now: now + .seconds(11))) { machine.spawned(id: spawn.id, pid: Int32(200 + crash)) }
-                now += .seconds(11)
+                #expect(!actions.contains(.exit(code: 1)))
             } else {
-                #expect(actions.contains { if case .log(let line) = $0 { line.level == .critical && line.message.hasPrefix("crash loop") } else { false } })
+                #expect(actions.contains { if case .log(let line) = $0 { line.level == .critical && line.message.hasPrefix("crash loop: 4 workers died before serving") } else { false } })
                 #expect(actions.contains(.exit(code: 1)))
             }
         }
         #expect(machine.phase == .stopped(exitCode: 1))
+    }
+
+    @Test func workersThatCrashAfterServingAreReplacedHoweverOften() {
+        var machine = running(1)
+        var now = t0
+        for crash in 1...50 {
+            let worker = machine.workers[0]
+            let actions = machine.workerExited(id: worker.id, status: 132, now: now)
+            #expect(!actions.contains(.exit(code: 1)), "crash \(crash)")
+            #expect(actions.contains { if case .log(let line) = $0 { line.message == "worker died" && line.fields["status"] == "132" } else { false } })
+            now += .seconds(10)
+            let replaced = spawns(machine.tick(now: now))
+            #expect(replaced.count == 1, "crash \(crash)")
+            for spawn in replaced {
+                machine.spawned(id: spawn.id, pid: Int32(200 + crash))
+                _ = machine.workerReady(id: spawn.id, now: now)
+            }
+        }
+        #expect(machine.phase == .running)
     }
 
     @Test func crashesOutsideTheWindowAreForgotten() {

@@ -52,7 +52,11 @@ public final class RawConnection: @unchecked Sendable {
     deinit { close(fd) }
 
     public func send(_ text: String) throws {
-        var bytes = Array(text.utf8)
+        try send(bytes: Array(text.utf8))
+    }
+
+    public func send(bytes: [UInt8]) throws {
+        var bytes = bytes
         var offset = 0
         while offset < bytes.count {
             let sent = bytes.withUnsafeMutableBytes { Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }

@@ -37,9 +37,14 @@ public enum AppFactory {
         let background = BackgroundTasks(readiness: builder.readiness, stopBudget: stopBudget, logger: loggers.logger("portcullis.background"))
         let services = AppServices(
             store: store,
-            passwords: PasswordHasher(cost: config.security.passwordHashCost),
+            passwords: PasswordHasher(
+                cost: config.security.passwordHashCost,
+                // The host's budget, shared out: every worker gets an equal part, at least one.
+                concurrency: max(1, config.security.passwordHashConcurrency / config.server.workers),
+                waiting: config.security.passwordHashQueue
+            ),
             tokens: TokenService(security: config.security),
-            throttle: LoginThrottle(maxFailures: config.security.loginMaxFailures),
+            throttle: LoginThrottle(config: config.security),
             jobs: queue,
             runner: JobRunner(
                 queue: queue,

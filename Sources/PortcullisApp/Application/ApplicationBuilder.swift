@@ -78,7 +78,7 @@ public struct ApplicationBuilder {
     func build() -> PortcullisApplication {
         let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: EdgeMiddleware(
-            identity: RequestIdentity(trustedProxies: TrustedProxies(config.server.trustedProxies)),
+            identity: RequestIdentity(trustedProxies: TrustedProxies(config.server.trustedProxies, header: config.server.forwardedHeader)),
             compression: config.server.compression ? ResponseCompression(minimumBytes: config.server.compressionMinBytes) : nil,
             accessLog: AccessLog(loggers: loggers),
             headers: SecurityHeaders(),

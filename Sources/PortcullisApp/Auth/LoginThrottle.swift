@@ -1,54 +1,94 @@
 import Foundation
 import PortcullisPersistence
+import PortcullisPlatform
+import Synchronization
 
-/// Counts failed logins per client address and per username in the database, so the limit
-/// holds across every worker process and every node: after `maxFailures` failures within
-/// ``window`` for either key, logins for it get 429 until the window that began with its first
-/// failure has passed.
-struct LoginThrottle: Sendable {
-    let maxFailures: Int
-    /// SPEC §2: "10 per 15 min".
-    static let window: TimeInterval = 15 * 60
-
-    /// The keys a login attempt counts against.
-    static func keys(client: String, username: String) -> [String] {
-        ["client:" + client, userKey(username)]
+/// Limits login attempts in the database, so the limits hold across every worker process and
+/// every node. An attempt counts *before* its password is checked, in one transaction with the
+/// check of the limits, so a burst of parallel guesses cannot all get past a limit; one that
+/// would exceed a limit is refused with 429 and not counted. A successful login takes its
+/// attempt back.
+///
+/// Three keys, each with its own limit over a window that begins with its first attempt:
+/// the username from one client address (`security.login_max_failures`), the client address
+/// (`…_per_client`: many users share one address behind a NAT or a proxy) and the username from
+/// anywhere (`…_per_user`, high: a stranger must not lock a user out with a few tries). An IPv6
+/// client counts as its /64, which one host usually holds whole.
+final class LoginThrottle: Sendable {
+    /// One counter and the limit it is held to.
+    struct Key: Sendable, Equatable {
+        let name: String
+        let limit: Int
     }
 
-    /// The key a username's failures count against, regardless of case.
-    static func userKey(_ username: String) -> String { "user:" + username.lowercased() }
+    /// SPEC §2: "10 per 15 min".
+    static let window: TimeInterval = 15 * 60
+    /// Attempts between two sweeps of expired counters in this process.
+    static let pruneEvery = 256
 
-    /// Seconds until a login for `keys` may be tried again, nil when it may be tried now.
-    func retryAfter(_ keys: [String], in session: any DatabaseSession, now: Date = Date()) async throws -> Int? {
+    private let perPair: Int
+    private let perClient: Int
+    private let perUser: Int
+    private let attempts = Atomic<Int>(0)
+
+    init(config: PortcullisConfig.Security) {
+        perPair = config.loginMaxFailures
+        perClient = config.loginMaxFailuresPerClient
+        perUser = config.loginMaxFailuresPerUser
+    }
+
+    /// The keys an attempt for `username` from `client` counts against, in the order every
+    /// transaction takes them (so two never wait on each other's rows).
+    func keys(client: String, username: String) -> [Key] {
+        let user = username.lowercased()
+        let address = Self.clientKey(client)
+        return [
+            Key(name: "client:" + address, limit: perClient),
+            Key(name: "pair:" + user + " " + address, limit: perPair),
+            Key(name: "user:" + user, limit: perUser),
+        ]
+    }
+
+    /// The address a client is counted as: an IPv6 address's /64, any other text as it is.
+    static func clientKey(_ client: String) -> String {
+        guard let address = IPAddress(client), address.isV6 else { return client }
+        let prefix = stride(from: 0, to: 8, by: 2).map { String(UInt16(address.bytes[$0]) << 8 | UInt16(address.bytes[$0 + 1]), radix: 16) }
+        return prefix.joined(separator: ":") + "::/64"
+    }
+
+    /// Counts an attempt against every key. Returns the seconds until one may be tried again
+    /// when a key is now over its limit; the caller then rolls the transaction back, so the
+    /// refused attempt does not count.
+    func admit(_ keys: [Key], in session: any DatabaseSession, now: Date = Date()) async throws -> Int? {
         let cutoff = now.addingTimeInterval(-Self.window)
+        if attempts.add(1, ordering: .relaxed).newValue % Self.pruneEvery == 0 {
+            try await session.query("DELETE FROM login_failures WHERE window_start <= \(.date(cutoff))")
+        }
         var wait: TimeInterval = 0
         for key in keys {
-            guard let row = try await session.first(
-                "SELECT failures, window_start FROM login_failures WHERE key = \(key)"
-            ) else { continue }
-            let start = try row.date("window_start")
-            if start > cutoff, try row.int("failures") >= maxFailures {
-                wait = max(wait, start.addingTimeInterval(Self.window).timeIntervalSince(now))
+            guard let row = try await session.first("""
+                INSERT INTO login_failures (key, failures, window_start) VALUES (\(key.name), 1, \(.date(now)))
+                ON CONFLICT (key) DO UPDATE SET
+                    failures = CASE WHEN login_failures.window_start <= \(.date(cutoff)) THEN 1 ELSE login_failures.failures + 1 END,
+                    window_start = CASE WHEN login_failures.window_start <= \(.date(cutoff)) THEN \(.date(now)) ELSE login_failures.window_start END
+                RETURNING failures, window_start
+                """) else { continue }
+            if try row.int("failures") > Int64(key.limit) {
+                wait = max(wait, try row.date("window_start").addingTimeInterval(Self.window).timeIntervalSince(now))
             }
         }
         return wait > 0 ? max(1, Int(wait.rounded(.up))) : nil
     }
 
-    /// Counts one failure against each key, starting a new window where the old one ran out.
-    func recordFailure(_ keys: [String], in session: any DatabaseSession, now: Date = Date()) async throws {
-        let cutoff = now.addingTimeInterval(-Self.window)
+    /// Takes back the attempt of a login that succeeded: the username's counters start again,
+    /// and the client address's count drops by one.
+    func succeeded(_ keys: [Key], in session: any DatabaseSession) async throws {
         for key in keys {
-            try await session.query("""
-                INSERT INTO login_failures (key, failures, window_start) VALUES (\(key), 1, \(.date(now)))
-                ON CONFLICT (key) DO UPDATE SET
-                    failures = CASE WHEN login_failures.window_start <= \(.date(cutoff)) THEN 1 ELSE login_failures.failures + 1 END,
-                    window_start = CASE WHEN login_failures.window_start <= \(.date(cutoff)) THEN \(.date(now)) ELSE login_failures.window_start END
-                """)
+            if key.name.hasPrefix("client:") {
+                try await session.query("UPDATE login_failures SET failures = failures - 1 WHERE key = \(key.name) AND failures > 0")
+            } else {
+                try await session.query("DELETE FROM login_failures WHERE key = \(key.name)")
+            }
         }
-    }
-
-    /// Forgets the failures of a username after it logged in; the client address keeps its count.
-    func recordSuccess(username: String, in session: any DatabaseSession) async throws {
-        try await session.query("DELETE FROM login_failures WHERE key = \(Self.userKey(username))")
     }
 }

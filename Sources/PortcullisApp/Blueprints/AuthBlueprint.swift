@@ -4,9 +4,10 @@ import PortcullisPlatform
 
 /// `POST /auth/login`: a username and password for an access token.
 ///
-/// An unknown username and a wrong password get the same 401, after the same work (one scrypt
-/// derivation, one failure recorded), so neither the body nor the timing tells them apart.
-/// Failures count per client address and per username in the database (``LoginThrottle``).
+/// An unknown username and a wrong password get the same 401, after the same work (one attempt
+/// counted, one scrypt derivation), so neither the body nor the timing tells them apart.
+/// Attempts are limited per username and client address, per client address and per username
+/// in the database (``LoginThrottle``).
 enum AuthBlueprint {
     static let credentials = BodySchema(name: "Credentials", fields: [
         FieldRule("username", .string(minLength: 1, maxLength: 254), summary: "Matched regardless of case."),
@@ -23,7 +24,8 @@ enum AuthBlueprint {
         var blueprint = Blueprint(name: "auth", prefix: "auth")
         blueprint.post("login", doc: RouteDoc(
             summary: "Log in",
-            description: "Failures are limited per client address and per username (security.login_max_failures in 15 minutes).",
+            description: "Attempts are limited per username and client address (security.login_max_failures in 15 minutes), "
+                + "per client address (security.login_max_failures_per_client) and per username (security.login_max_failures_per_user).",
             requestBody: credentials,
             responses: [
                 .init(200, "An access token.", schema: "Token"),
@@ -33,22 +35,21 @@ enum AuthBlueprint {
         )) { request, context in
             let body = try await JSONBody.read(request, context: context, schema: credentials)
             let username = body.string("username")
-            let keys = LoginThrottle.keys(client: context.origin.client, username: username)
-            let (blocked, account) = try await services.store.transaction(.readOnly) { session in
-                (try await services.throttle.retryAfter(keys, in: session),
-                 try await UserRepository.credentials(username: username, in: session))
+            let keys = services.throttle.keys(client: context.origin.client, username: username)
+            let account = try await services.store.transaction(.write) { session in
+                if let seconds = try await services.throttle.admit(keys, in: session) {
+                    // Thrown inside the transaction, so the refused attempt is not counted.
+                    throw APIError.tooManyRequests(retryAfter: seconds)
+                }
+                return try await UserRepository.credentials(username: username, in: session)
             }
-            if let seconds = blocked { throw APIError.tooManyRequests(retryAfter: seconds) }
             let valid = try await services.passwords.verify(body.string("password"), against: account?.hash)
             guard valid, let account else {
-                try await services.store.transaction(.write) { session in
-                    try await services.throttle.recordFailure(keys, in: session)
-                }
                 logger.notice("login failed", metadata: ["request_id": .string(context.requestID), "client": .string(context.origin.client)])
                 throw APIError.unauthorized("The username or password is wrong.")
             }
             try await services.store.transaction(.write) { session in
-                try await services.throttle.recordSuccess(username: username, in: session)
+                try await services.throttle.succeeded(keys, in: session)
             }
             let token = try await services.tokens.issue(userID: account.id)
             return try JSONResponse.make(Token(access_token: token, token_type: "bearer", expires_in: services.tokens.lifetime))

@@ -30,14 +30,17 @@ enum UsersBlueprint {
         }
         blueprint.get(":id", doc: RouteDoc(
             summary: "Get a user",
+            description: "Ids are sequential, so the email address is only for the user themself: with their bearer token.",
             responses: [.init(200, "The user.", schema: "User"), .init(404, "No user has this id.", schema: "Error")]
-        )) { _, context in
+        )) { request, context in
             let notFound = APIError.notFound("No user has this id.")
             guard let id = context.parameters.get("id").flatMap(Int64.init), id > 0 else { throw notFound }
             guard let user = try await services.store.transaction(.readOnly, { session in
                 try await UserRepository.find(id: id, in: session)
             }) else { throw notFound }
-            return try JSONResponse.make(user)
+            // A missing or bad token is no error on this public route: it only withholds the email.
+            let caller = try? await BearerAuth.userID(of: request, tokens: services.tokens)
+            return try JSONResponse.make(caller == user.id ? user : user.publicView)
         }
         return blueprint
     }

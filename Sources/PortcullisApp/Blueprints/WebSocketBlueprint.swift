@@ -24,6 +24,8 @@ enum WebSocketBlueprint {
         let sessions: WebSocketSessions
         let maxMessageBytes: Int
         let queueLimit: Int
+        let queueBytes: Int
+        let maxSubscriptions: Int
         let origins: Set<String>
         let anyOrigin: Bool
 
@@ -32,6 +34,8 @@ enum WebSocketBlueprint {
             self.sessions = sessions
             maxMessageBytes = config.ws.maxMessageBytes
             queueLimit = config.ws.sendQueueMessages
+            queueBytes = config.ws.sendQueueBytes
+            maxSubscriptions = config.ws.maxSubscriptions
             origins = Set(config.cors.origins)
             anyOrigin = config.cors.origins.contains("*")
         }
@@ -82,7 +86,15 @@ enum WebSocketBlueprint {
                 case .failure(let error):
                     peer.send(.text(error.frame))
                 case .success(.subscribe(let topic)):
-                    subscriptions.withLock { _ = $0.insert(topic) }
+                    let admitted = subscriptions.withLock { topics in
+                        guard topics.count < settings.maxSubscriptions || topics.contains(topic) else { return false }
+                        topics.insert(topic)
+                        return true
+                    }
+                    guard admitted else {
+                        peer.send(.text(PubSubError("too many subscriptions: at most \(settings.maxSubscriptions) topics per connection").frame))
+                        return
+                    }
                     settings.hub.subscribe(peer, to: pubSubTopic(topic))
                     peer.send(.text(PubSubFrame.acknowledgement("subscribed", topic: topic)))
                 case .success(.unsubscribe(let topic)):
@@ -127,7 +139,7 @@ enum WebSocketBlueprint {
                 try await outbound.close(.policyViolation, reason: refusal)
                 return
             }
-            let peer = WebSocketPeer(outbound: outbound, context: sessionContext, queueLimit: settings.queueLimit)
+            let peer = WebSocketPeer(outbound: outbound, context: sessionContext, queueLimit: settings.queueLimit, byteLimit: settings.queueBytes)
             try await settings.sessions.whileOpen(peer) {
                 withExtendedLifetime(seat) {}
                 for topic in topics { settings.hub.subscribe(peer, to: topic) }

@@ -25,7 +25,10 @@ enum ComponentSchemas {
             properties: [
                 "id": .integer(minimum: (1, exclusive: false)),
                 "username": .string(description: "Lower-case.", minLength: 3, maxLength: 32, pattern: "^[a-z0-9_.-]*$"),
-                "email": .string(format: .email, maxLength: 254),
+                "email": .string(
+                    format: .email, required: false,
+                    description: "Only for the user themself: in `GET /users/{id}` with that user's bearer token, and when signing up.",
+                    maxLength: 254),
                 "bio": .string(nullable: true, maxLength: 500),
                 "created_at": .string(format: .dateTime),
             ],

@@ -1,13 +1,17 @@
 import Foundation
 import PortcullisPlatform
 
-/// A user as clients see it: `{id, username, email, bio, created_at}`.
+/// A user as clients see it: `{id, username, email, bio, created_at}`, `email` left out of
+/// what anyone but the user themself sees.
 struct User: Sendable, Encodable {
     let id: Int64
     let username: String
-    let email: String
+    let email: String?
     let bio: String?
     let createdAt: Date
+
+    /// The user as others see them: without the email address.
+    var publicView: User { User(id: id, username: username, email: nil, bio: bio, createdAt: createdAt) }
 
     private enum CodingKeys: String, CodingKey {
         case id, username, email, bio
@@ -18,7 +22,7 @@ struct User: Sendable, Encodable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(id, forKey: .id)
         try container.encode(username, forKey: .username)
-        try container.encode(email, forKey: .email)
+        try container.encodeIfPresent(email, forKey: .email)
         try container.encode(bio, forKey: .bio)
         try container.encode(RFC3339.string(from: createdAt), forKey: .createdAt)
     }

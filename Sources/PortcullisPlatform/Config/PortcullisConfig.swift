@@ -14,6 +14,8 @@ public struct PortcullisConfig: Sendable {
         public var idleTimeout: Duration
         public var maxBodyBytes: Int
         public var trustedProxies: [String]
+        /// The one header a trusted proxy's client address is read from.
+        public var forwardedHeader: ForwardedHeader
         /// A worker silent for this long is killed and replaced.
         public var workerTimeout: Duration
         /// Requests after which a worker is replaced (0 = never), plus up to `maxRequestsJitter` more.
@@ -50,9 +52,18 @@ public struct PortcullisConfig: Sendable {
         public var jwtTTL: Int
         public var jwtIssuer: String
         public var jwtAudience: String
+        /// Failed logins for one username from one client address (a /64 for IPv6) in 15 minutes.
         public var loginMaxFailures: Int
+        /// Failed logins from one client address, whatever the username.
+        public var loginMaxFailuresPerClient: Int
+        /// Failed logins for one username, from anywhere: high, so that strangers cannot lock a user out.
+        public var loginMaxFailuresPerUser: Int
         /// log2 of scrypt's N for new password hashes.
         public var passwordHashCost: Int
+        /// Password derivations running at once on this host, shared out among the workers.
+        public var passwordHashConcurrency: Int
+        /// Derivations that may wait in each worker before more get 503.
+        public var passwordHashQueue: Int
     }
 
     public struct CORS: Sendable {
@@ -86,6 +97,10 @@ public struct PortcullisConfig: Sendable {
     public struct WebSocket: Sendable {
         public var maxMessageBytes: Int
         public var sendQueueMessages: Int
+        /// Bytes a connection's send queue may hold; an empty queue takes one message of any size.
+        public var sendQueueBytes: Int
+        /// Pub/sub topics one connection may subscribe to.
+        public var maxSubscriptions: Int
         public var pingInterval: Duration
         public var maxConnections: Int
     }
@@ -121,6 +136,7 @@ public struct PortcullisConfig: Sendable {
             idleTimeout: .seconds(settings[Settings.idleTimeout]),
             maxBodyBytes: settings[Settings.maxBodyBytes],
             trustedProxies: settings[Settings.trustedProxies],
+            forwardedHeader: ForwardedHeader(rawValue: settings[Settings.forwardedHeader]) ?? .xForwardedFor,
             workerTimeout: .seconds(settings[Settings.workerTimeout]),
             maxRequests: settings[Settings.maxRequests],
             maxRequestsJitter: settings[Settings.maxRequestsJitter],
@@ -141,7 +157,11 @@ public struct PortcullisConfig: Sendable {
             jwtIssuer: settings[Settings.jwtIssuer],
             jwtAudience: settings[Settings.jwtAudience],
             loginMaxFailures: settings[Settings.loginMaxFailures],
-            passwordHashCost: settings[Settings.passwordHashCost]
+            loginMaxFailuresPerClient: settings[Settings.loginMaxFailuresPerClient],
+            loginMaxFailuresPerUser: settings[Settings.loginMaxFailuresPerUser],
+            passwordHashCost: settings[Settings.passwordHashCost],
+            passwordHashConcurrency: settings[Settings.passwordHashConcurrency],
+            passwordHashQueue: settings[Settings.passwordHashQueue]
         )
         cors = CORS(origins: settings[Settings.corsOrigins], allowCredentials: settings[Settings.corsAllowCredentials])
         database = Database(
@@ -165,6 +185,8 @@ public struct PortcullisConfig: Sendable {
         ws = WebSocket(
             maxMessageBytes: settings[Settings.wsMaxMessageBytes],
             sendQueueMessages: settings[Settings.wsSendQueueMessages],
+            sendQueueBytes: settings[Settings.wsSendQueueBytes],
+            maxSubscriptions: settings[Settings.wsMaxSubscriptions],
             pingInterval: .seconds(settings[Settings.wsPingInterval]),
             maxConnections: settings[Settings.wsMaxConnections]
         )

@@ -29,6 +29,8 @@ public enum Settings {
     public static let trustedProxies = Setting<[String]>("server.trusted_proxies", default: [], check: { entries in
         entries.lazy.compactMap { entry in TrustedProxies.Entry(entry) == nil ? "\"\(entry)\" is not a CIDR, an address or \"unix\"" : nil }.first
     })
+    public static let forwardedHeader = Setting<String>(
+        "server.forwarded_header", default: ForwardedHeader.xForwardedFor.rawValue, check: Check.oneOf(ForwardedHeader.allCases.map(\.rawValue)))
     public static let workerTimeout = Setting<Double>("server.worker_timeout", default: 30, check: Check.within(1...3600))
     public static let maxRequests = Setting<Int>("server.max_requests", default: 0, check: Check.within(0...100_000_000))
     public static let maxRequestsJitter = Setting<Int>("server.max_requests_jitter", default: 0, check: Check.within(0...100_000_000))
@@ -47,7 +49,13 @@ public enum Settings {
     public static let jwtIssuer = Setting<String>("security.jwt_issuer", default: "portcullis", check: { $0.isEmpty ? "must not be empty" : nil })
     public static let jwtAudience = Setting<String>("security.jwt_audience", default: "portcullis-api", check: { $0.isEmpty ? "must not be empty" : nil })
     public static let loginMaxFailures = Setting<Int>("security.login_max_failures", default: 10, check: Check.within(1...1000))
+    public static let loginMaxFailuresPerClient = Setting<Int>("security.login_max_failures_per_client", default: 100, check: Check.within(1...100_000))
+    public static let loginMaxFailuresPerUser = Setting<Int>("security.login_max_failures_per_user", default: 100, check: Check.within(1...100_000))
     public static let passwordHashCost = Setting<Int>("security.password_hash_cost", default: 15, check: Check.within(10...20))
+    public static let passwordHashConcurrency = Setting<Int>("security.password_hash_concurrency", default: { context in
+        context.availableCPUs
+    }, check: Check.within(1...4096))
+    public static let passwordHashQueue = Setting<Int>("security.password_hash_queue", default: 32, check: Check.within(0...100_000))
 
     public static let corsOrigins = Setting<[String]>("cors.origins", default: { context in
         context.profile == .development ? ["*"] : []
@@ -83,6 +91,8 @@ public enum Settings {
 
     public static let wsMaxMessageBytes = Setting<Int>("ws.max_message_bytes", default: 1_048_576, check: Check.within(1...67_108_864))
     public static let wsSendQueueMessages = Setting<Int>("ws.send_queue_messages", default: 256, check: Check.within(1...100_000))
+    public static let wsSendQueueBytes = Setting<Int>("ws.send_queue_bytes", default: 1_048_576, check: Check.within(1024...1_073_741_824))
+    public static let wsMaxSubscriptions = Setting<Int>("ws.max_subscriptions", default: 100, check: Check.within(1...100_000))
     public static let wsPingInterval = Setting<Double>("ws.ping_interval", default: 30, check: Check.within(1...3600))
     public static let wsMaxConnections = Setting<Int>("ws.max_connections", default: 10000, check: Check.within(1...1_000_000))
 
@@ -95,15 +105,16 @@ public enum Settings {
     /// come first because other defaults depend on them.
     static let all: [any AnySetting] = [
         profile, stateDir, listen, workers, gracefulTimeout, drainDelay, headerTimeout, idleTimeout,
-        maxBodyBytes, trustedProxies, workerTimeout, maxRequests, maxRequestsJitter, crashLoopMax,
+        maxBodyBytes, trustedProxies, forwardedHeader, workerTimeout, maxRequests, maxRequestsJitter, crashLoopMax,
         compression, compressionMinBytes,
         tlsCertFile, tlsKeyFile, tlsListen, tlsMinVersion,
-        secretKey, jwtSecretKey, jwtTTL, jwtIssuer, jwtAudience, loginMaxFailures, passwordHashCost,
+        secretKey, jwtSecretKey, jwtTTL, jwtIssuer, jwtAudience, loginMaxFailures, loginMaxFailuresPerClient, loginMaxFailuresPerUser, passwordHashCost,
+        passwordHashConcurrency, passwordHashQueue,
         corsOrigins, corsAllowCredentials,
         databaseURL, databasePoolSize, databaseMaxOverflow, databasePrePing, databasePoolTimeout,
         jobsConcurrency, jobsMaxAttempts, jobsLeaseSeconds, jobsRetentionDays,
         mailTransport, mailSendmailPath, mailFrom,
-        wsMaxMessageBytes, wsSendQueueMessages, wsPingInterval, wsMaxConnections,
+        wsMaxMessageBytes, wsSendQueueMessages, wsSendQueueBytes, wsMaxSubscriptions, wsPingInterval, wsMaxConnections,
         logLevel, logFormat,
     ]
 

@@ -8,6 +8,10 @@ public enum APIError: Error, Sendable, Equatable {
     case badRequest(String)
     /// 400: the body is not well-formed JSON, or breaks a size or depth limit.
     case malformedJSON(String)
+    /// 400: the HTTP/1.1 parser refused the request itself; the connection closes.
+    case malformedRequest(String)
+    /// 431: the request's header section is larger than the parser accepts; the connection closes.
+    case headerFieldsTooLarge
     /// 401, with `WWW-Authenticate: Bearer`.
     case unauthorized(String)
     /// 403.
@@ -37,7 +41,8 @@ public enum APIError: Error, Sendable, Equatable {
 
     public var status: HTTPResponse.Status {
         switch self {
-        case .badRequest, .malformedJSON: .badRequest
+        case .badRequest, .malformedJSON, .malformedRequest: .badRequest
+        case .headerFieldsTooLarge: .requestHeaderFieldsTooLarge
         case .unauthorized: .unauthorized
         case .forbidden: .forbidden
         case .notFound: .notFound
@@ -56,7 +61,8 @@ public enum APIError: Error, Sendable, Equatable {
     /// The stable, CamelCase code clients match on.
     public var code: String {
         switch self {
-        case .badRequest: "BadRequest"
+        case .badRequest, .malformedRequest: "BadRequest"
+        case .headerFieldsTooLarge: "RequestHeaderFieldsTooLarge"
         case .malformedJSON: "MalformedJSON"
         case .unauthorized: "Unauthorized"
         case .forbidden: "Forbidden"
@@ -78,8 +84,9 @@ public enum APIError: Error, Sendable, Equatable {
         switch self {
         case .badRequest(let text), .malformedJSON(let text), .unauthorized(let text), .forbidden(let text),
             .notFound(let text), .conflict(let text, _), .unsupportedMediaType(let text), .unavailable(let text),
-            .upgradeRequired(let text):
+            .upgradeRequired(let text), .malformedRequest(let text):
             text
+        case .headerFieldsTooLarge: "The request's header section is too large."
         case .methodNotAllowed: "This route does not accept that method."
         case .payloadTooLarge(let limit): "The request body is larger than \(limit) bytes."
         case .validationFailed: "The request body has invalid fields."
@@ -109,7 +116,7 @@ public enum APIError: Error, Sendable, Equatable {
         case .unauthorized: fields[.wwwAuthenticate] = "Bearer"
         case .tooManyRequests(let seconds): fields[.retryAfter] = String(seconds)
         case .unavailable: fields[.retryAfter] = "1"
-        case .payloadTooLarge: fields[.connection] = "close"
+        case .payloadTooLarge, .malformedRequest, .headerFieldsTooLarge: fields[.connection] = "close"
         case .upgradeRequired: fields[.upgrade] = "websocket"
         default: break
         }

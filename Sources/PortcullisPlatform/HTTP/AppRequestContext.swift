@@ -19,11 +19,7 @@ public struct AppRequestContext: RequestContext {
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
-        switch source.channel.remoteAddress {
-        case .some(.unixDomainSocket): peer = .unixSocket
-        case .some(let address): peer = IPAddress(address).map(TrustedProxies.Peer.ip) ?? .unknown
-        case .none: peer = .unknown
-        }
+        peer = TrustedProxies.Peer(source.channel.remoteAddress)
         origin = TrustedProxies.Origin(client: "unknown", scheme: "http")
     }
 }

@@ -1,11 +1,19 @@
 public import Hummingbird
+public import HTTPTypes
 import Foundation
-import NIOCore
+public import NIOCore
 
 /// The JSON body of every error response: `{"details","error","message","request_id"}`.
-enum ErrorBody {
+public enum ErrorBody {
     /// The one place an ``APIError`` becomes a response.
     static func response(for error: APIError, requestID: String) -> Response {
+        var headers = error.headers
+        headers[.contentType] = JSONResponse.contentType
+        return Response(status: error.status, headers: headers, body: .init(byteBuffer: bytes(for: error, requestID: requestID)))
+    }
+
+    /// The body's bytes.
+    static func bytes(for error: APIError, requestID: String) -> ByteBuffer {
         var body = JSONWriter(capacity: 256)
         body.raw("{\"details\":")
         body.value(error.details)
@@ -16,9 +24,22 @@ enum ErrorBody {
         body.raw(",\"request_id\":")
         body.string(requestID)
         body.raw("}")
-        var headers = error.headers
+        return ByteBuffer(bytes: body.bytes)
+    }
+
+    /// The whole answer to a request that never reached the app, because the HTTP parser
+    /// refused it: a new request ID, the error body, the headers of the error and those
+    /// every response carries (SPEC §4), and `Content-Length`.
+    public static func unrouted(_ error: APIError) -> (requestID: String, headers: HTTPFields, body: ByteBuffer) {
+        let requestID = RequestIdentity.newID()
+        let body = bytes(for: error, requestID: requestID)
+        var headers = SecurityHeaders.apiFields
+        headers.append(HTTPField(name: .xRequestID, value: requestID))
+        headers.append(contentsOf: error.headers)
         headers[.contentType] = JSONResponse.contentType
-        return Response(status: error.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body.bytes)))
+        headers[.cacheControl] = "no-store"
+        headers[.contentLength] = String(body.readableBytes)
+        return (requestID, headers, body)
     }
 }
 

@@ -1,4 +1,5 @@
 public import HTTPTypes
+public import NIOCore
 
 /// Who is allowed to say, through `Forwarded` or `X-Forwarded-*`, which client and scheme a request came from.
 public struct TrustedProxies: Sendable {
@@ -24,7 +25,17 @@ public struct TrustedProxies: Sendable {
         case unixSocket
         case unknown
 
-        var text: String {
+        /// The peer of a connection whose socket reports `address`.
+        public init(_ address: SocketAddress?) {
+            switch address {
+            case .some(.unixDomainSocket): self = .unixSocket
+            case .some(let address): self = IPAddress(address).map(Peer.ip) ?? .unknown
+            case .none: self = .unknown
+            }
+        }
+
+        /// The peer as the access line's `client` shows it.
+        public var text: String {
             switch self {
             case .ip(let address): address.description
             case .unixSocket: "unix"
@@ -47,10 +58,13 @@ public struct TrustedProxies: Sendable {
     }
 
     let entries: [Entry]
+    /// `server.forwarded_header`: the only header read.
+    let header: ForwardedHeader
 
     /// Builds the list from `server.trusted_proxies`; entries that do not parse were refused by validation.
-    public init(_ entries: [String]) {
+    public init(_ entries: [String], header: ForwardedHeader = .xForwardedFor) {
         self.entries = entries.compactMap(Entry.init)
+        self.header = header
     }
 
     func trusts(_ peer: Peer) -> Bool {
@@ -68,12 +82,13 @@ public struct TrustedProxies: Sendable {
         IPAddress(hop).map { trusts(.ip($0)) } ?? false
     }
 
-    /// Resolves the client and scheme; forwarding headers count only when `peer` is trusted.
+    /// Resolves the client and scheme; the forwarded header counts only when `peer` is trusted,
+    /// and only the one `server.forwarded_header` names.
     public func resolve(peer: Peer, directScheme: String, headers: HTTPFields) -> Origin {
         let direct = Origin(client: peer.text, scheme: directScheme)
         guard trusts(peer) else { return direct }
-        if let forwarded = headers[.forwarded] {
-            return resolveForwarded(forwarded, direct: direct)
+        if header == .forwarded {
+            return headers[.forwarded].map { resolveForwarded($0, direct: direct) } ?? direct
         }
         guard let forwardedFor = headers[.xForwardedFor] else {
             return Origin(client: direct.client, scheme: Self.lastItem(headers[.xForwardedProto]) ?? direct.scheme)

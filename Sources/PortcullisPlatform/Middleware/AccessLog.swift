@@ -16,16 +16,32 @@ public struct AccessLog: Sendable {
 
     /// Writes the line of a request answered with `response`, timed from `started`.
     public func record(_ request: Request, context: AppRequestContext, response: Response, since started: ContinuousClock.Instant) {
+        write(
+            requestID: context.requestID, method: request.method.rawValue, path: request.uri.path, status: response.status.code,
+            bytes: response.body.contentLength ?? 0, client: context.origin.client, userAgent: request.headers.value(.userAgent) ?? "",
+            since: started)
+    }
+
+    /// Writes the line of a request the HTTP parser refused, which has no method, path or
+    /// user agent to tell (each is `-`); `client` is the connection's peer.
+    public func recordUnparsed(requestID: String, status: Int, bytes: Int, client: String, since started: ContinuousClock.Instant) {
+        write(requestID: requestID, method: "-", path: "-", status: status, bytes: bytes, client: client, userAgent: "-", since: started)
+    }
+
+    private func write(
+        requestID: String, method: String, path: String, status: Int, bytes: Int, client: String, userAgent: String,
+        since started: ContinuousClock.Instant
+    ) {
         guard handler.logLevel <= .info else { return }
         let milliseconds = (ContinuousClock.now - started).milliseconds
-        handler.log(level: .info, message: "request", requestID: context.requestID, fields: [
-            .init("bytes", .integer(response.body.contentLength ?? 0)),
-            .init("client", .text(context.origin.client)),
+        handler.log(level: .info, message: "request", requestID: requestID, fields: [
+            .init("bytes", .integer(bytes)),
+            .init("client", .text(client)),
             .init("duration_ms", .number((milliseconds * 1000).rounded() / 1000)),
-            .init("method", .text(request.method.rawValue)),
-            .init("path", .text(request.uri.path)),
-            .init("status", .integer(response.status.code)),
-            .init("user_agent", .text(request.headers.value(.userAgent) ?? "")),
+            .init("method", .text(method)),
+            .init("path", .text(path)),
+            .init("status", .integer(status)),
+            .init("user_agent", .text(userAgent)),
         ])
     }
 }

@@ -15,7 +15,8 @@ import PortcullisPlatform
 /// which runs through the app like any request. A route that accepts it (``WebSocketUpgrade``)
 /// gets the connection; any other answer — 403 for a foreign `Origin`, 503 when full, 404 —
 /// is sent as it is and the connection closes. Other connections are plain HTTP/1.1, timed by
-/// the same header and idle timeouts. Plain listeners only: TLS listeners negotiate HTTP/2 or
+/// the same header and idle timeouts. A request the parser refuses is answered by
+/// ``MalformedRequestHandler``. Plain listeners only: TLS listeners negotiate HTTP/2 or
 /// HTTP/1.1 through Hummingbird's `HTTP2UpgradeChannel`.
 struct WebSocketUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
     enum UpgradeResult: Sendable {
@@ -35,12 +36,14 @@ struct WebSocketUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
     /// Hummingbird's keep-alive idle timeout, `server.idle_timeout`.
     let idleTimeout: Duration
     private let extensions: [any WebSocketExtensionBuilder]
+    private let accessLog: AccessLog
 
     init(app: PortcullisApplication, responder: @escaping HTTPChannelHandler.Responder) {
         self.app = app
         self.responder = responder
         self.idleTimeout = app.config.server.idleTimeout
         self.extensions = [LimitedDeflateBuilder(maxMessageBytes: app.config.ws.maxMessageBytes)]
+        self.accessLog = AccessLog(loggers: app.loggers)
     }
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
@@ -48,6 +51,7 @@ struct WebSocketUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
             let handshake = WebSocketHandshake()
             let deadline = NIOLoopBound(FirstHeadDeadline(timeout: app.config.server.headerTimeout), eventLoop: channel.eventLoop)
             try channel.pipeline.syncOperations.addHandler(deadline.value)
+            let malformed = NIOLoopBound(MalformedRequestHandler(accessLog: accessLog), eventLoop: channel.eventLoop)
             let upgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
                 maxFrameSize: app.config.ws.maxMessageBytes,
                 shouldUpgrade: { channel, head in
@@ -58,7 +62,8 @@ struct WebSocketUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
                 },
                 upgradePipelineHandler: { channel, _ in
                     channel.eventLoop.makeCompletedFuture {
-                        UpgradeResult.websocket(try NIOAsyncChannel(wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true)))
+                        channel.pipeline.syncOperations.removeHandler(malformed.value, promise: nil)
+                        return UpgradeResult.websocket(try NIOAsyncChannel(wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true)))
                     }
                 }
             )
@@ -80,6 +85,8 @@ struct WebSocketUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
             configuration.enableErrorHandling = false
             configuration.enableResponseHeaderValidation = false
             let result = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
+            let decoder = try channel.pipeline.syncOperations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
+            try channel.pipeline.syncOperations.addHandler(malformed.value, position: .after(decoder))
             return Value(upgradeResult: result, handshake: handshake, channel: channel)
         }
     }

@@ -1,0 +1,92 @@
+import HTTPTypes
+import NIOCore
+import NIOHTTP1
+import PortcullisPlatform
+
+/// Answers a request the HTTP/1.1 parser refuses — a header name with a space, a control
+/// character in a value, `Content-Length` with `Transfer-Encoding`, two `Content-Length`s,
+/// bytes that are not HTTP at all — with 400, or 431 for a header section over the parser's
+/// limit: the JSON error body, `Connection: close`, written at once, one access line, and
+/// the connection closed. It sits right after the request decoder, so it sees the error
+/// before anything waits on the request; nothing after it sees the error, so no second
+/// answer follows. A response already under way when the error comes is cut instead.
+final class MalformedRequestHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let accessLog: AccessLog
+    /// A response's head went out and its end has not.
+    private var responding = false
+    private var answered = false
+    /// When the request being read began: the connection's start or the last response's end.
+    private var requestStarted = ContinuousClock.now
+
+    init(accessLog: AccessLog) {
+        self.accessLog = accessLog
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // Once answered, the decoder's complaints about what else arrives are no news.
+        guard !answered else { return }
+        guard let parserError = error as? HTTPParserError else {
+            context.fireErrorCaught(error)
+            return
+        }
+        guard !responding else {
+            context.close(promise: nil)
+            return
+        }
+        answered = true
+        let apiError: APIError = parserError == .headerOverflow
+            ? .headerFieldsTooLarge
+            : .malformedRequest("The request is not valid HTTP/1.1.")
+        let answer = ErrorBody.unrouted(apiError)
+        let head = HTTPResponseHead(
+            version: .http1_1, status: HTTPResponseStatus(statusCode: apiError.status.code),
+            headers: HTTPHeaders(answer.headers.map { ($0.name.rawName, $0.value) }))
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(answer.body))), promise: nil)
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
+            // Closing with the rest of the client's bytes unread would reset the connection
+            // and could destroy the answer before the client reads it: stop writing, drop
+            // what still comes, and close once the client does or the linger ends.
+            channel.close(mode: .output, promise: nil)
+            channel.eventLoop.scheduleTask(in: Self.linger) { channel.close(promise: nil) }
+        }
+        accessLog.recordUnparsed(
+            requestID: answer.requestID, status: apiError.status.code, bytes: answer.body.readableBytes,
+            client: TrustedProxies.Peer(context.remoteAddress).text, since: requestStarted)
+    }
+
+    /// How long a refused client may keep sending before the connection is closed under it.
+    static let linger = TimeAmount.seconds(2)
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !answered else { return }
+        context.fireChannelRead(data)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if answered, case ChannelEvent.inputClosed = event {
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        switch unwrapOutboundIn(data) {
+        case .head(let head) where head.status.code >= 200:
+            responding = true
+        case .end:
+            responding = false
+            requestStarted = .now
+        default:
+            break
+        }
+        context.write(data, promise: promise)
+    }
+}
