@@ -1,6 +1,12 @@
 // swift-tools-version: 6.2
 import PackageDescription
 
+/// `PORTCULLIS_FUZZ=1 swift build --product portcullis-fuzz` (scripts/fuzz): the modules whose
+/// code reads untrusted input are built with libFuzzer's coverage and AddressSanitizer, and
+/// the fuzz driver is a product. Any other build is untouched.
+let fuzzing = Context.environment["PORTCULLIS_FUZZ"] == "1"
+let fuzzed: [SwiftSetting] = fuzzing ? [.unsafeFlags(["-sanitize=fuzzer,address"])] : []
+
 let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
@@ -110,7 +116,7 @@ let package = Package(
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "OpenAPIKit", package: "OpenAPIKit"),
             ],
-            swiftSettings: strict
+            swiftSettings: strict + fuzzed
         ),
         .target(
             name: "PortcullisJobs",
@@ -149,7 +155,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CompressNIO", package: "compress-nio"),
             ],
-            swiftSettings: strict
+            swiftSettings: strict + fuzzed
         ),
         .executableTarget(
             name: "bench-hummingbird",
@@ -249,5 +255,18 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-    ]
+    ] + (fuzzing ? [
+        .executableTarget(
+            name: "portcullis-fuzz",
+            dependencies: [
+                "PortcullisApp",
+                "PortcullisPlatform",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Fuzz/Sources",
+            swiftSettings: strict + fuzzed,
+            linkerSettings: [.unsafeFlags(["-sanitize=fuzzer,address", "-use-ld=lld"])]
+        ),
+    ] : [])
 )
