@@ -109,7 +109,8 @@ public final class WebSocketTestClient: @unchecked Sendable {
         }
     }
 
-    private static func frame(opcode: UInt8, _ payload: [UInt8], fin: Bool = true, compressed: Bool = false) -> [UInt8] {
+    /// The bytes of one masked client frame.
+    public static func frame(opcode: UInt8, _ payload: [UInt8], fin: Bool = true, compressed: Bool = false) -> [UInt8] {
         var frame: [UInt8] = [(fin ? 0x80 : 0) | (compressed ? 0x40 : 0) | opcode]
         switch payload.count {
         case ..<126: frame.append(0x80 | UInt8(payload.count))

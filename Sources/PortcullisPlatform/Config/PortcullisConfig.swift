@@ -12,7 +12,11 @@ public struct PortcullisConfig: Sendable {
         public var drainDelay: Duration
         public var headerTimeout: Duration
         public var idleTimeout: Duration
+        /// How long a request's body may take to arrive, from its head to its last byte.
+        public var bodyTimeout: Duration
         public var maxBodyBytes: Int
+        /// Connections one worker holds before it stops accepting until one closes.
+        public var maxConnections: Int
         public var trustedProxies: [String]
         /// The one header a trusted proxy's client address is read from.
         public var forwardedHeader: ForwardedHeader
@@ -34,6 +38,8 @@ public struct PortcullisConfig: Sendable {
         public var keyFile: String
         public var listen: [ListenAddress]
         public var minVersion: String
+        /// How long a TLS handshake may take before the connection is closed.
+        public var handshakeTimeout: Duration
         /// Whether a certificate is configured.
         public var isEnabled: Bool { !certFile.isEmpty }
 
@@ -134,7 +140,9 @@ public struct PortcullisConfig: Sendable {
             drainDelay: .seconds(settings[Settings.drainDelay]),
             headerTimeout: .seconds(settings[Settings.headerTimeout]),
             idleTimeout: .seconds(settings[Settings.idleTimeout]),
+            bodyTimeout: .seconds(settings[Settings.bodyTimeout]),
             maxBodyBytes: settings[Settings.maxBodyBytes],
+            maxConnections: settings[Settings.maxConnections],
             trustedProxies: settings[Settings.trustedProxies],
             forwardedHeader: ForwardedHeader(rawValue: settings[Settings.forwardedHeader]) ?? .xForwardedFor,
             workerTimeout: .seconds(settings[Settings.workerTimeout]),
@@ -148,7 +156,8 @@ public struct PortcullisConfig: Sendable {
             certFile: settings[Settings.tlsCertFile],
             keyFile: settings[Settings.tlsKeyFile],
             listen: settings[Settings.tlsListen].compactMap { try? ListenAddress.parse($0).get() },
-            minVersion: settings[Settings.tlsMinVersion]
+            minVersion: settings[Settings.tlsMinVersion],
+            handshakeTimeout: .seconds(settings[Settings.tlsHandshakeTimeout])
         )
         security = Security(
             secretKey: settings[Settings.secretKey],

@@ -25,6 +25,8 @@ public enum Settings {
     public static let drainDelay = Setting<Double>("server.drain_delay", default: 0, check: Check.within(0...600))
     public static let headerTimeout = Setting<Double>("server.header_timeout", default: 10, check: Check.within(0.1...600))
     public static let idleTimeout = Setting<Double>("server.idle_timeout", default: 60, check: Check.within(0.1...3600))
+    public static let bodyTimeout = Setting<Double>("server.body_timeout", default: 60, check: Check.within(0.1...3600))
+    public static let maxConnections = Setting<Int>("server.max_connections", default: 10000, check: Check.within(1...1_000_000))
     public static let maxBodyBytes = Setting<Int>("server.max_body_bytes", default: 1_048_576, check: Check.within(1...1_073_741_824))
     public static let trustedProxies = Setting<[String]>("server.trusted_proxies", default: [], check: { entries in
         entries.lazy.compactMap { entry in TrustedProxies.Entry(entry) == nil ? "\"\(entry)\" is not a CIDR, an address or \"unix\"" : nil }.first
@@ -41,6 +43,7 @@ public enum Settings {
     public static let tlsCertFile = Setting<String>("tls.cert_file", default: "")
     public static let tlsKeyFile = Setting<String>("tls.key_file", default: "")
     public static let tlsListen = Setting<[String]>("tls.listen", default: [], check: listenCheck)
+    public static let tlsHandshakeTimeout = Setting<Double>("tls.handshake_timeout", default: 10, check: Check.within(0.1...600))
     public static let tlsMinVersion = Setting<String>("tls.min_version", default: "1.2", check: Check.oneOf(["1.2", "1.3"]))
 
     public static let secretKey = Setting<String>("security.secret_key", secret: true, default: developmentSecretPrefix + "secret-key-do-not-use-in-production")
@@ -104,10 +107,10 @@ public enum Settings {
     /// The whole registry, in the order `config show` prints it. `profile` and `server.state_dir`
     /// come first because other defaults depend on them.
     static let all: [any AnySetting] = [
-        profile, stateDir, listen, workers, gracefulTimeout, drainDelay, headerTimeout, idleTimeout,
-        maxBodyBytes, trustedProxies, forwardedHeader, workerTimeout, maxRequests, maxRequestsJitter, crashLoopMax,
+        profile, stateDir, listen, workers, gracefulTimeout, drainDelay, headerTimeout, idleTimeout, bodyTimeout,
+        maxConnections, maxBodyBytes, trustedProxies, forwardedHeader, workerTimeout, maxRequests, maxRequestsJitter, crashLoopMax,
         compression, compressionMinBytes,
-        tlsCertFile, tlsKeyFile, tlsListen, tlsMinVersion,
+        tlsCertFile, tlsKeyFile, tlsListen, tlsMinVersion, tlsHandshakeTimeout,
         secretKey, jwtSecretKey, jwtTTL, jwtIssuer, jwtAudience, loginMaxFailures, loginMaxFailuresPerClient, loginMaxFailuresPerUser, passwordHashCost,
         passwordHashConcurrency, passwordHashQueue,
         corsOrigins, corsAllowCredentials,

@@ -12,7 +12,7 @@ import PortcullisPlatform
 import ServiceLifecycle
 import Synchronization
 
-/// Serves a ``PortcullisApplication`` over HTTP/1.1 on one or more listeners, built on
+/// Serves a ``PortcullisApplication`` over HTTP/1.1 (and HTTP/2 on TLS listeners) on one or more listeners, built on
 /// SwiftNIO's `ServerBootstrap` and Hummingbird's HTTP/1 channel so a listener can be a socket
 /// this process binds or one it inherits.
 ///
@@ -34,6 +34,7 @@ public final class HTTPServer: Service {
     let requestLimit: RequestLimit?
     private let date = HTTPDate()
     private let accepted = AcceptedConnections()
+    private let connections: ConnectionLimit
 
     /// - Parameter onListening: called once every listener is bound, with the bound addresses.
     public init(
@@ -44,6 +45,7 @@ public final class HTTPServer: Service {
         onListening: @escaping @Sendable ([SocketAddress]) async -> Void = { _ in }
     ) {
         self.requestLimit = requestLimit
+        self.connections = ConnectionLimit(limit: app.config.server.maxConnections)
         self.app = app
         self.listeners = listeners
         self.eventLoopGroup = eventLoopGroup
@@ -82,6 +84,7 @@ public final class HTTPServer: Service {
         logger.info("draining", metadata: ["drain_delay_s": .stringConvertible(app.config.server.drainDelay.seconds)])
         try? await Task.sleep(for: app.config.server.drainDelay)
         // Stop accepting, let what was accepted reach the accept loop, only then close the listeners.
+        connections.stopAccepting()
         for channel in channels { try? await channel.setOption(.autoRead, value: false).get() }
         await accepted.waitUntilHandedOver(limit: .seconds(1))
         let eventLoop = eventLoopGroup.any()
@@ -137,13 +140,13 @@ public final class HTTPServer: Service {
         }
     }
 
-    /// The HTTP/1 channel configuration: the header timeout handler and the idle timeout.
-    private var http1Configuration: HTTP1Channel.Configuration {
-        let headerTimeout = app.config.server.headerTimeout
+    /// Each HTTP/2 stream's configuration: the header and body deadlines, and the idle timeout.
+    private var streamConfiguration: HTTP1Channel.Configuration {
+        let server = app.config.server
         let handlerLogger = logger
         return HTTP1Channel.Configuration(
-            additionalChannelHandlers: [RequestHeadTimeoutHandler(timeout: headerTimeout, logger: handlerLogger)],
-            idleTimeout: .nanoseconds(Int64(app.config.server.idleTimeout.seconds * 1e9))
+            additionalChannelHandlers: [RequestHeadTimeoutHandler(timeout: server.headerTimeout, bodyTimeout: server.bodyTimeout, logger: handlerLogger)],
+            idleTimeout: TimeAmount(server.idleTimeout)
         )
     }
 
@@ -178,15 +181,23 @@ public final class HTTPServer: Service {
         do {
             for (listener, helper) in zip(listeners, quiescing) {
                 if listener.tls {
-                    let tls = try TLSSettings.serverConfiguration(app.config.tls)
-                    let channel = try HTTP2UpgradeChannel(
-                        tlsConfiguration: tls,
-                        configuration: .init(streamConfiguration: http1Configuration),
-                        responder: makeResponder(tls: true)
+                    let channel = try SecureChannel(
+                        tls: try TLSSettings.serverConfiguration(app.config.tls),
+                        handshakeTimeout: app.config.tls.handshakeTimeout,
+                        goAwayTimeout: app.config.server.gracefulTimeout,
+                        http1: WebSocketUpgradeChannel(app: app, responder: makeResponder(tls: true), secure: true),
+                        http2: HTTP2Channel(
+                            responder: makeResponder(tls: true),
+                            configuration: .init(
+                                idleTimeout: app.config.server.idleTimeout,
+                                gracefulCloseTimeout: app.config.server.gracefulTimeout,
+                                streamConfiguration: streamConfiguration
+                            )
+                        )
                     )
                     bound.append(try await bind(listener, childChannel: channel, quiescing: helper))
                 } else {
-                    let channel = WebSocketUpgradeChannel(app: app, responder: makeResponder(tls: false))
+                    let channel = WebSocketUpgradeChannel(app: app, responder: makeResponder(tls: false), secure: false)
                     bound.append(try await bind(listener, childChannel: channel, quiescing: helper))
                 }
             }
@@ -200,6 +211,7 @@ public final class HTTPServer: Service {
     private func bind<Child: ServerChildChannel>(_ listener: Listener, childChannel: Child, quiescing: ServerQuiescingHelper) async throws -> Bound {
         let logger = self.logger
         let accepted = self.accepted
+        let connections = self.connections
         let bootstrap = ServerBootstrap(group: eventLoopGroup)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -207,6 +219,7 @@ public final class HTTPServer: Service {
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(accepted.makeServerChannelHandler())
+                    try channel.pipeline.syncOperations.addHandler(connections.makeServerChannelHandler())
                     try channel.pipeline.syncOperations.addHandler(quiescing.makeServerChannelHandler(channel: channel))
                 }
             }

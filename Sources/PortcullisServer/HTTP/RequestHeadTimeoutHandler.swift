@@ -5,7 +5,8 @@ import NIOCore
 import NIOHTTPTypes
 
 /// Closes a connection whose client does not finish sending a request head within
-/// `server.header_timeout`, so a slow client cannot hold a connection slot for ever; and on a
+/// `server.header_timeout`, or the body that follows within `server.body_timeout`, so a slow
+/// client cannot hold a connection slot for ever (however it trickles its bytes); and on a
 /// graceful stop lets a connection between requests deliver the request it may already be
 /// sending before it closes.
 final class RequestHeadTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler {
@@ -16,17 +17,22 @@ final class RequestHeadTimeoutHandler: ChannelDuplexHandler, RemovableChannelHan
 
     private var timer: RequestHeadTimer
     private var scheduled: Scheduled<Void>?
+    /// When ``scheduled`` wakes up.
+    private var scheduledFor: NIODeadline?
     /// When the running timer ends; nil while it is stopped.
     private var deadline: NIODeadline?
+    /// When the body of the request being read must have arrived; nil once it has.
+    private var bodyDeadline: NIODeadline?
     private let timeout: TimeAmount
+    private let bodyTimeout: TimeAmount
     private let logger: Logger
 
     /// - Parameter stopping: a graceful stop reached the connection before this handler did
     ///   (``FirstHeadDeadline`` saw it): every response closes the connection.
-    init(timeout: Duration, logger: Logger, stopping: Bool = false) {
+    init(timeout: Duration, bodyTimeout: Duration, logger: Logger, stopping: Bool = false) {
         timer = RequestHeadTimer(stopping: stopping)
-        let (seconds, attoseconds) = timeout.components
-        self.timeout = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        self.timeout = TimeAmount(timeout)
+        self.bodyTimeout = TimeAmount(bodyTimeout)
         self.logger = logger
     }
 
@@ -37,6 +43,7 @@ final class RequestHeadTimeoutHandler: ChannelDuplexHandler, RemovableChannelHan
     func handlerRemoved(context: ChannelHandlerContext) {
         scheduled?.cancel()
         scheduled = nil
+        scheduledFor = nil
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -45,10 +52,19 @@ final class RequestHeadTimeoutHandler: ChannelDuplexHandler, RemovableChannelHan
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard case .head = unwrapInboundIn(data) else {
+        switch unwrapInboundIn(data) {
+        case .head:
+            break
+        case .end:
+            bodyDeadline = nil
+            context.fireChannelRead(data)
+            return
+        case .body:
             context.fireChannelRead(data)
             return
         }
+        bodyDeadline = .now() + bodyTimeout
+        arm(context: context)
         apply(timer.headReceived(), context: context)
         context.fireChannelRead(data)
         if timer.takePendingQuiesce() { context.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent()) }
@@ -92,7 +108,7 @@ final class RequestHeadTimeoutHandler: ChannelDuplexHandler, RemovableChannelHan
         switch action {
         case .startTimer:
             deadline = .now() + timeout
-            if scheduled == nil { schedule(context: context) }
+            arm(context: context)
         case .cancelTimer:
             // The scheduled task stays: keep-alive connections start and stop this timer on
             // every request, and a task per request cost more than one that wakes up, finds
@@ -108,21 +124,42 @@ final class RequestHeadTimeoutHandler: ChannelDuplexHandler, RemovableChannelHan
         }
     }
 
-    /// Wakes up at the deadline: fires the timer if it still runs and is due, or sleeps again
-    /// until a later deadline.
+    /// Makes sure a wake-up comes no later than the earlier deadline: the task sleeping for a
+    /// later one is replaced.
+    private func arm(context: ChannelHandlerContext) {
+        guard let next = [deadline, bodyDeadline].compactMap({ $0 }).min() else { return }
+        if scheduled != nil, let wake = scheduledFor, wake <= next { return }
+        scheduled?.cancel()
+        schedule(context: context)
+    }
+
+    /// Wakes up at the earlier deadline: closes the connection if the body's is due, fires the
+    /// head timer if it still runs and is due, or sleeps again until a later deadline.
     private func schedule(context: ChannelHandlerContext) {
-        guard let deadline else { return }
+        guard let next = [deadline, bodyDeadline].compactMap({ $0 }).min() else {
+            scheduled = nil
+            scheduledFor = nil
+            return
+        }
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        scheduled = context.eventLoop.scheduleTask(deadline: deadline) {
+        scheduledFor = next
+        scheduled = context.eventLoop.scheduleTask(deadline: next) {
             let (handler, context) = loopBound.value
             handler.scheduled = nil
-            guard let due = handler.deadline else { return }
-            if due <= .now() {
+            handler.scheduledFor = nil
+            let now = NIODeadline.now()
+            if let due = handler.bodyDeadline, due <= now {
+                handler.logger.debug("closing a connection whose request body did not arrive in time", metadata: [
+                    "client": .string(context.remoteAddress?.description ?? "unknown"),
+                ])
+                context.close(promise: nil)
+                return
+            }
+            if let due = handler.deadline, due <= now {
                 handler.deadline = nil
                 handler.apply(handler.timer.timerFired(), context: context)
-            } else {
-                handler.schedule(context: context)
             }
+            handler.schedule(context: context)
         }
     }
 }

@@ -16,8 +16,8 @@ import PortcullisPlatform
 /// gets the connection; any other answer — 403 for a foreign `Origin`, 503 when full, 404 —
 /// is sent as it is and the connection closes. Other connections are plain HTTP/1.1, timed by
 /// the same header and idle timeouts. A request the parser refuses is answered by
-/// ``MalformedRequestHandler``. Plain listeners only: TLS listeners negotiate HTTP/2 or
-/// HTTP/1.1 through Hummingbird's `HTTP2UpgradeChannel`.
+/// ``MalformedRequestHandler``. Plain listeners run it as it is; TLS listeners run it over TLS
+/// when ALPN picks HTTP/1.1 (``SecureChannel``).
 struct WebSocketUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
     enum UpgradeResult: Sendable {
         case websocket(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>)
@@ -33,14 +33,17 @@ struct WebSocketUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
 
     let app: PortcullisApplication
     let responder: HTTPChannelHandler.Responder
+    /// Whether the connection is TLS (``SecureChannel`` runs this channel after ALPN).
+    let secure: Bool
     /// Hummingbird's keep-alive idle timeout, `server.idle_timeout`.
     let idleTimeout: Duration
     private let extensions: [any WebSocketExtensionBuilder]
     private let accessLog: AccessLog
 
-    init(app: PortcullisApplication, responder: @escaping HTTPChannelHandler.Responder) {
+    init(app: PortcullisApplication, responder: @escaping HTTPChannelHandler.Responder, secure: Bool) {
         self.app = app
         self.responder = responder
+        self.secure = secure
         self.idleTimeout = app.config.server.idleTimeout
         self.extensions = [LimitedDeflateBuilder(maxMessageBytes: app.config.ws.maxMessageBytes)]
         self.accessLog = AccessLog(loggers: app.loggers)
@@ -71,8 +74,10 @@ struct WebSocketUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
                 channel.eventLoop.makeCompletedFuture {
                     channel.pipeline.syncOperations.removeHandler(deadline.value, promise: nil)
                     let pipeline = channel.pipeline.syncOperations
-                    try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
-                    try pipeline.addHandler(RequestHeadTimeoutHandler(timeout: app.config.server.headerTimeout, logger: logger, stopping: deadline.value.stopRequested))
+                    try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: secure))
+                    try pipeline.addHandler(RequestHeadTimeoutHandler(
+                        timeout: app.config.server.headerTimeout, bodyTimeout: app.config.server.bodyTimeout, logger: logger,
+                        stopping: deadline.value.stopRequested))
                     try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: idleTimeout, logger: logger))
                     let asyncChannel = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
                         wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
@@ -119,8 +124,9 @@ struct WebSocketUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
         let upgrade = WebSocketUpgrade()
         var response: Response
         do {
-            let request = Request(head: try HTTPRequest(head, secure: false, splitCookie: false), body: .init(buffer: ByteBuffer()))
+            let request = Request(head: try HTTPRequest(head, secure: secure, splitCookie: false), body: .init(buffer: ByteBuffer()))
             var context = AppRequestContext(source: .init(channel: channel, logger: app.logger))
+            context.viaTLS = secure
             context.webSocket = upgrade
             response = try await app.responder.respond(to: request, context: context)
             if response.status == .switchingProtocols, let accepted = upgrade.accepted {

@@ -1,0 +1,66 @@
+import NIOCore
+import Synchronization
+
+/// `server.max_connections`: a worker holding that many connections stops accepting (its
+/// listeners' `autoRead` off) until one closes, so the kernel hands new connections to the
+/// other workers, or keeps them in the backlog, instead of this worker taking on more than it
+/// can hold. A graceful stop keeps accepting off for good. A listener reads up to a few
+/// connections at once, so the count can pass the limit by that many.
+final class ConnectionLimit: Sendable {
+    private struct State {
+        var open = 0
+        var paused = false
+        var stopped = false
+        var listeners: [any Channel] = []
+    }
+
+    let limit: Int
+    private let state = Mutex(State())
+
+    init(limit: Int) { self.limit = limit }
+
+    /// A handler for the front of a listener's pipeline, where it sees each accepted connection.
+    func makeServerChannelHandler() -> some ChannelInboundHandler { Counter(owner: self) }
+
+    /// The server is stopping and turns `autoRead` off itself: a closing connection must not
+    /// turn it back on.
+    func stopAccepting() {
+        state.withLock { $0.stopped = true }
+    }
+
+    private func opened(_ connection: any Channel, on listener: any Channel) {
+        let pause = state.withLock { state in
+            if !state.listeners.contains(where: { $0 === listener }) { state.listeners.append(listener) }
+            state.open += 1
+            guard !state.paused, state.open >= limit else { return [any Channel]() }
+            state.paused = true
+            return state.listeners
+        }
+        for listener in pause { _ = listener.setOption(.autoRead, value: false) }
+        connection.closeFuture.whenComplete { [self] _ in closed() }
+    }
+
+    private func closed() {
+        let resume = state.withLock { state in
+            state.open -= 1
+            guard state.paused, state.open < limit else { return [any Channel]() }
+            state.paused = false
+            return state.stopped ? [] : state.listeners
+        }
+        for listener in resume { _ = listener.setOption(.autoRead, value: true) }
+    }
+
+    private final class Counter: ChannelInboundHandler {
+        typealias InboundIn = any Channel
+        let owner: ConnectionLimit
+
+        init(owner: ConnectionLimit) {
+            self.owner = owner
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            owner.opened(unwrapInboundIn(data), on: context.channel)
+            context.fireChannelRead(data)
+        }
+    }
+}
