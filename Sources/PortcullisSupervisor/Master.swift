@@ -183,7 +183,7 @@ public final class Master {
             close(pair[1])
             machine.spawned(id: id, pid: pid)
             logger.info("worker started", metadata: ["worker_index": "\(index)", "generation": "\(generation)", "worker_pid": "\(pid)"])
-            relay.add(id, writer: ControlWriter(fd: pair[0], label: "portcullis-relay-\(id)"))
+            relay.add(id, writer: ControlWriter(fd: pair[0], label: "portcullis-relay-\(id)", limit: config.ws.relayQueueBytes))
             WorkerChannel.watch(id: id, pid: pid, controlFD: pair[0], relay: relay, events: queue)
         } catch {
             close(pair[0])

@@ -49,7 +49,7 @@ struct WorkerCommand: AsyncParsableCommand {
             return listener
         }
         let heartbeat = min(config.server.workerTimeout / 4, .seconds(1))
-        let control = WorkerControl(fd: controlFD, heartbeatInterval: heartbeat, logger: logger)
+        let control = WorkerControl(fd: controlFD, heartbeatInterval: heartbeat, relayLimit: config.ws.relayQueueBytes, logger: logger)
         let limit = config.server.maxRequests > 0
             ? RequestLimit(limit: config.server.maxRequests + Int.random(in: 0...config.server.maxRequestsJitter)) { control.recycle() }
             : nil

@@ -66,7 +66,8 @@ public enum AppFactory {
         )
         builder.addService(services.store)
         if store.dialect == .postgres {
-            let link = PostgresHubLink(store: store, hub: builder.hub, node: node, logger: loggers.logger("portcullis.hub"))
+            let link = PostgresHubLink(
+                store: store, hub: builder.hub, node: node, logger: loggers.logger("portcullis.hub"), byteLimit: config.ws.relayQueueBytes)
             builder.hub.attach(link)
             builder.addService(link)
         }

@@ -1,7 +1,9 @@
 import Foundation
 import Logging
 import PortcullisPersistence
+import PortcullisPlatform
 import ServiceLifecycle
+import Synchronization
 
 /// The hub's link to the other nodes on the same PostgreSQL database: what is published here
 /// goes out as a `NOTIFY portcullis_hub`, and every worker of every node `LISTEN`s. A payload
@@ -22,23 +24,41 @@ final class PostgresHubLink: HubLink, Service {
     private let logger: Logger
     private let outgoing: AsyncStream<HubMessage>
     private let outgoingInput: AsyncStream<HubMessage>.Continuation
+    /// Bytes of the messages waiting for the database, and their bound.
+    private let queuedBytes = Atomic<Int>(0)
+    private let byteLimit: Int
+    private let drops: DropReport
 
     /// - Parameters:
     ///   - node: this node's ID, the same in all its workers.
-    ///   - queueLimit: messages waiting for the database beyond which new ones are dropped.
-    init(store: any Store, hub: Hub, node: String, logger: Logger, queueLimit: Int = 10_000) {
+    ///   - byteLimit: `ws.relay_queue_bytes`, the bytes of messages that may wait for the
+    ///     database; beyond it new ones are dropped.
+    init(store: any Store, hub: Hub, node: String, logger: Logger, byteLimit: Int) {
         self.store = store
         self.hub = hub
         self.node = node
         self.logger = logger
-        (outgoing, outgoingInput) = AsyncStream.makeStream(of: HubMessage.self, bufferingPolicy: .bufferingOldest(queueLimit))
+        self.byteLimit = byteLimit
+        drops = DropReport(logger: logger, queue: "hub messages for other nodes", key: "ws.relay_queue_bytes")
+        (outgoing, outgoingInput) = AsyncStream.makeStream(of: HubMessage.self)
     }
 
     func forward(_ message: HubMessage) {
-        if case .dropped = outgoingInput.yield(message) {
-            logger.warning("the database is behind; a hub message for other nodes was dropped", metadata: ["topic": .string(message.topic)])
+        let size = Self.cost(of: message)
+        guard queuedBytes.add(size, ordering: .relaxed).newValue <= byteLimit else {
+            queuedBytes.subtract(size, ordering: .relaxed)
+            drops.dropped()
+            return
+        }
+        if case .enqueued = outgoingInput.yield(message) {
+            drops.delivered()
+        } else {
+            queuedBytes.subtract(size, ordering: .relaxed)
         }
     }
+
+    /// What a queued message holds of memory, near enough: its topic and payload.
+    private static func cost(of message: HubMessage) -> Int { message.topic.utf8.count + message.payload.byteCount }
 
     func run() async throws {
         guard let notifications = store.notifications(on: Self.channel) else { return }
@@ -53,6 +73,7 @@ final class PostgresHubLink: HubLink, Service {
     private func send() async {
         var stored = 0
         for await message in outgoing {
+            defer { queuedBytes.subtract(Self.cost(of: message), ordering: .relaxed) }
             let body = Data(message.encoded).base64EncodedString()
             let prune = stored % 100 == 0
             do {

@@ -107,6 +107,8 @@ public struct PortcullisConfig: Sendable {
         public var sendQueueBytes: Int
         /// Pub/sub topics one connection may subscribe to.
         public var maxSubscriptions: Int
+        /// Bytes of hub messages that may wait for each link to other processes.
+        public var relayQueueBytes: Int
         public var pingInterval: Duration
         public var maxConnections: Int
     }
@@ -196,6 +198,7 @@ public struct PortcullisConfig: Sendable {
             sendQueueMessages: settings[Settings.wsSendQueueMessages],
             sendQueueBytes: settings[Settings.wsSendQueueBytes],
             maxSubscriptions: settings[Settings.wsMaxSubscriptions],
+            relayQueueBytes: settings[Settings.wsRelayQueueBytes],
             pingInterval: .seconds(settings[Settings.wsPingInterval]),
             maxConnections: settings[Settings.wsMaxConnections]
         )

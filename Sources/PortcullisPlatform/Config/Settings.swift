@@ -96,6 +96,7 @@ public enum Settings {
     public static let wsSendQueueMessages = Setting<Int>("ws.send_queue_messages", default: 256, check: Check.within(1...100_000))
     public static let wsSendQueueBytes = Setting<Int>("ws.send_queue_bytes", default: 1_048_576, check: Check.within(1024...1_073_741_824))
     public static let wsMaxSubscriptions = Setting<Int>("ws.max_subscriptions", default: 100, check: Check.within(1...100_000))
+    public static let wsRelayQueueBytes = Setting<Int>("ws.relay_queue_bytes", default: 67_108_864, check: Check.within(65536...4_294_967_296))
     public static let wsPingInterval = Setting<Double>("ws.ping_interval", default: 30, check: Check.within(1...3600))
     public static let wsMaxConnections = Setting<Int>("ws.max_connections", default: 10000, check: Check.within(1...1_000_000))
 
@@ -117,7 +118,7 @@ public enum Settings {
         databaseURL, databasePoolSize, databaseMaxOverflow, databasePrePing, databasePoolTimeout,
         jobsConcurrency, jobsMaxAttempts, jobsLeaseSeconds, jobsRetentionDays,
         mailTransport, mailSendmailPath, mailFrom,
-        wsMaxMessageBytes, wsSendQueueMessages, wsSendQueueBytes, wsMaxSubscriptions, wsPingInterval, wsMaxConnections,
+        wsMaxMessageBytes, wsSendQueueMessages, wsSendQueueBytes, wsMaxSubscriptions, wsRelayQueueBytes, wsPingInterval, wsMaxConnections,
         logLevel, logFormat,
     ]
 

@@ -3,35 +3,44 @@ import Glibc
 import Synchronization
 
 /// Writes control frames to a socket from a queue of its own, so no caller waits on the
-/// peer. At most `limit` bytes wait to be written; a frame beyond that is dropped and the
-/// send reports it, since a peer that far behind has stopped reading and is about to be
-/// replaced for missing its heartbeats.
+/// peer. Hub messages (`relay`) may fill at most `limit` bytes of the queue
+/// (`ws.relay_queue_bytes`); one beyond that is dropped and the send reports it. The few bytes
+/// of `ready`, `heartbeat` and `recycle` always go, so a flood of messages cannot make a
+/// worker miss its heartbeats and be killed for it.
 public final class ControlWriter: Sendable {
     private let fd: Int32
     private let queue: DispatchQueue
     private let waiting = Atomic<Int>(0)
     private let limit: Int
 
-    public init(fd: Int32, label: String, limit: Int = 256 << 20) {
+    public init(fd: Int32, label: String, limit: Int) {
         self.fd = fd
         self.queue = DispatchQueue(label: label)
         self.limit = limit
     }
 
-    /// Queues `message`; false when it was dropped.
+    /// Queues `message`; false when it was a hub message and dropped.
     @discardableResult
     public func send(_ message: ControlMessage) -> Bool {
-        send(encoded: message.encoded)
+        if case .relay = message { return send(relayed: message.encoded) }
+        enqueue(message.encoded)
+        return true
     }
 
-    /// Queues a frame already encoded, to send the same bytes to several peers.
+    /// Queues a hub message's frame, already encoded to send the same bytes to several peers;
+    /// false when it was dropped.
     @discardableResult
-    public func send(encoded frame: [UInt8]) -> Bool {
-        let count = frame.count
-        guard waiting.add(count, ordering: .relaxed).newValue <= limit else {
-            waiting.subtract(count, ordering: .relaxed)
+    public func send(relayed frame: [UInt8]) -> Bool {
+        guard waiting.add(frame.count, ordering: .relaxed).newValue <= limit else {
+            waiting.subtract(frame.count, ordering: .relaxed)
             return false
         }
+        enqueue(frame, counted: true)
+        return true
+    }
+
+    private func enqueue(_ frame: [UInt8], counted: Bool = false) {
+        let count = frame.count
         let fd = self.fd
         queue.async { [self] in
             var offset = 0
@@ -41,9 +50,8 @@ public final class ControlWriter: Sendable {
                 if written <= 0 { break }
                 offset += written
             }
-            waiting.subtract(count, ordering: .relaxed)
+            if counted { waiting.subtract(count, ordering: .relaxed) }
         }
-        return true
     }
 
     /// Returns once every queued frame was written or failed: before the descriptor closes.

@@ -19,11 +19,13 @@ public final class WorkerControl: Service {
     private let writer: ControlWriter
     private let hub = Mutex<Hub?>(nil)
 
-    public init(fd: Int32, heartbeatInterval: Duration, logger: Logger) {
+    /// - Parameter relayLimit: `ws.relay_queue_bytes`, the bytes of hub messages that may wait
+    ///   for the master.
+    public init(fd: Int32, heartbeatInterval: Duration, relayLimit: Int, logger: Logger) {
         self.fd = fd
         self.heartbeatInterval = heartbeatInterval
         self.logger = logger
-        self.writer = ControlWriter(fd: fd, label: "portcullis-control")
+        self.writer = ControlWriter(fd: fd, label: "portcullis-control", limit: relayLimit)
         (stops, stop) = AsyncStream.makeStream(of: String.self)
     }
 
@@ -40,7 +42,7 @@ public final class WorkerControl: Service {
     /// them, and what they publish is delivered here. Call before ``run()``.
     public func link(_ hub: Hub) {
         self.hub.withLock { $0 = hub }
-        hub.attach(MasterLink(writer: writer))
+        hub.attach(MasterLink(writer: writer, drops: DropReport(logger: logger, queue: "hub messages for the other workers", key: "ws.relay_queue_bytes")))
     }
 
     /// Sends heartbeats until the service group stops, or stops it when the master goes away.
@@ -102,8 +104,9 @@ public final class WorkerControl: Service {
 /// The hub's link to the other workers of this master, over the control socket.
 struct MasterLink: HubLink {
     let writer: ControlWriter
+    let drops: DropReport
 
     func forward(_ message: HubMessage) {
-        writer.send(.relay(message.encoded))
+        if writer.send(.relay(message.encoded)) { drops.delivered() } else { drops.dropped() }
     }
 }

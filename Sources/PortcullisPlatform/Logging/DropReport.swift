@@ -1,0 +1,37 @@
+public import Logging
+import Synchronization
+
+/// Counts what a full queue dropped and says so once per episode: one warning when dropping
+/// starts, one notice with the count when a message gets through again. A queue that drops
+/// under load must not also flood the log.
+public final class DropReport: Sendable {
+    private let count = Atomic<Int>(0)
+    private let logger: Logger
+    private let queue: String
+    private let key: String
+
+    /// - Parameters:
+    ///   - queue: what the queue carries, for the log lines ("hub messages to other workers").
+    ///   - key: the configuration key that bounds it.
+    public init(logger: Logger, queue: String, key: String) {
+        self.logger = logger
+        self.queue = queue
+        self.key = key
+    }
+
+    /// A message was dropped.
+    public func dropped() {
+        if count.add(1, ordering: .relaxed).oldValue == 0 {
+            logger.warning("queue full; dropping \(queue)", metadata: ["limit": .string(key)])
+        }
+    }
+
+    /// A message got through.
+    public func delivered() {
+        guard count.load(ordering: .relaxed) > 0 else { return }
+        let dropped = count.exchange(0, ordering: .relaxed)
+        if dropped > 0 {
+            logger.notice("queue has room again; \(queue) dropped meanwhile", metadata: ["dropped": "\(dropped)", "limit": .string(key)])
+        }
+    }
+}
