@@ -28,6 +28,25 @@ struct JobsRoutesTests {
         }
     }
 
+    @Test("a user may queue mail.max_per_user emails an hour; one more is 429 and queues nothing", arguments: DatabaseBackend.allCases)
+    func emailsPerUserAreLimited(backend: DatabaseBackend) async throws {
+        try await withTestApp(backend: backend, overrides: ["mail.max_per_user": "3"]) { client, _, _ in
+            let auth = try await Self.bearer(client)
+            for _ in 0..<3 {
+                #expect(try await client.send(.post, "/send-email", body: Self.email, headers: auth).status == .accepted)
+            }
+            let refused = try await client.send(.post, "/send-email", body: Self.email, headers: auth)
+            #expect(refused.status == .tooManyRequests)
+            #expect(refused.body["error"] as? String == "TooManyRequests")
+            let retryAfter = try #require(refused.headers[.retryAfter].flatMap { Int($0) })
+            #expect((3500...3600).contains(retryAfter))
+            // Another user has a quota of their own, and other kinds of job are not counted.
+            let other = try await Self.bearer(client, "kim")
+            #expect(try await client.send(.post, "/send-email", body: Self.email, headers: other).status == .accepted)
+            #expect(try await client.send(.post, "/process-data", body: #"{"items":[1]}"#, headers: auth).status == .accepted)
+        }
+    }
+
     @Test("POST /send-email queues a job that writes an RFC 5322 message into the outbox", arguments: DatabaseBackend.allCases)
     func sendEmailToOutbox(backend: DatabaseBackend) async throws {
         try await withTestApp(backend: backend) { client, app, _ in

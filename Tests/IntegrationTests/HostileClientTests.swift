@@ -57,4 +57,75 @@ import Testing
             #expect(refused.count == MalformedRequests.all.count)
         }
     }
+
+    /// Frames RFC 6455 forbids, each on a connection of its own: the server closes with the
+    /// code the RFC names (1002 protocol error, 1007 invalid data) and every worker lives.
+    @Test func framesTheProtocolForbidsAreClosedWithTheirCodes() async throws {
+        let cases: [(name: String, frame: [UInt8], code: Int)] = [
+            ("invalid UTF-8 in a text frame", WebSocketTestClient.frame(opcode: 0x1, [0x61, 0xff, 0xfe]), 1007),
+            ("a reserved opcode", WebSocketTestClient.frame(opcode: 0x3, [0x61]), 1002),
+            ("a reserved control opcode", WebSocketTestClient.frame(opcode: 0xB, []), 1002),
+            ("an unmasked client frame", [0x81, 0x02, 0x68, 0x69], 1002),
+            ("reserved bits set", [0xB1, 0x82, 0, 0, 0, 0, 0x68, 0x69], 1002),
+            ("a fragmented ping", WebSocketTestClient.frame(opcode: 0x9, [0x61], fin: false), 1002),
+            ("a ping of 126 bytes", WebSocketTestClient.frame(opcode: 0x9, [UInt8](repeating: 0x61, count: 126)), 1002),
+            ("a continuation with nothing to continue", WebSocketTestClient.frame(opcode: 0x0, [0x61]), 1002),
+            ("a text frame inside a fragmented message",
+             WebSocketTestClient.frame(opcode: 0x1, [0x61], fin: false) + WebSocketTestClient.frame(opcode: 0x1, [0x62]), 1002),
+        ]
+        try await Self.withServer { _, port in
+            for (name, frame, code) in cases {
+                let client = try await WebSocketTestClient.open(port: port, path: "/ws/echo")
+                #expect(client.status == 101, "\(name)")
+                try await client.sendRaw(frame)
+                let close = await client.nextClose(timeout: 10)
+                #expect(close?.closeCode == code, "\(name): \(String(describing: close))")
+            }
+        }
+    }
+
+    /// 10 000 subscribe frames on one connection: the first `ws.max_subscriptions` are
+    /// taken, every other gets an error frame, and the connection stays open.
+    @Test func tenThousandSubscriptionsOnOneConnectionAreRefusedPastTheLimit() async throws {
+        try await Self.withServer { _, port in
+            let client = try await WebSocketTestClient.open(port: port, path: "/ws/pubsub")
+            var subscribed = 0
+            var refused = 0
+            for index in 0..<10_000 {
+                try await client.sendText(#"{"type":"subscribe","topic":"t\#(index)"}"#)
+                let reply = await client.next()?.text ?? ""
+                if reply.contains(#""type":"subscribed""#) { subscribed += 1 }
+                if reply.contains("too many subscriptions") { refused += 1 }
+            }
+            #expect(subscribed == 100)
+            #expect(refused == 9_900)
+            try await client.sendText(#"{"type":"publish","topic":"t5","data":"still open"}"#)
+            #expect(await client.next()?.text == #"{"data":"still open","topic":"t5","type":"message"}"#)
+        }
+    }
+
+    /// Clients that send 1 MB messages to `/ws/echo` and never read: each is closed as a slow
+    /// consumer once its replies fill `ws.send_queue_bytes`, and the server goes on serving.
+    @Test func echoClientsThatNeverReadAreClosedAtTheirByteBudget() async throws {
+        try await Self.withServer { serve, port in
+            let message = String(repeating: "z", count: 1_000_000)
+            var clients: [WebSocketTestClient] = []
+            for _ in 0..<4 {
+                let client = try await WebSocketTestClient.open(port: port, path: "/ws/echo", receiveBuffer: 4096)
+                clients.append(client)
+            }
+            func slowConsumerLines() -> Int {
+                serve.records.filter { $0["msg"] as? String == "closing a WebSocket that does not read" }.count
+            }
+            for round in 0..<300 where slowConsumerLines() < clients.count {
+                for client in clients { try? await client.sendText(message) }
+                if round % 4 == 3 { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            #expect(slowConsumerLines() == clients.count)
+            for client in clients {
+                #expect(await client.nextClose(timeout: 30)?.closeCode == 1008)
+            }
+            #expect(try await MasterProcessTests.get(port).status == .ok)
+        }
+    }
 }

@@ -148,7 +148,7 @@ import Testing
     @Test func productionRefusesUnreadableAndNonPEMFilesAndAnUnwritableSQLiteDirectory() async throws {
         try await withTemporaryDirectory { directory in
             let garbage = try directory.write("cert.pem", "not a certificate")
-            let secret = String(repeating: "k", count: 40)
+            let secret = "k7Q2vX9pL4mN8rT1wZ5yB3cF6hJ0dS2aG"
             let loaded = ConfigLoader.load(request(directory, environment: [
                 "PORTCULLIS_PROFILE": "production",
                 "PORTCULLIS_SECURITY_SECRET_KEY": secret,
@@ -164,14 +164,36 @@ import Testing
         }
     }
 
+    @Test func productionRefusesSecretsOfFewCharactersAndATLSKeyOthersCanRead() async throws {
+        try await withTemporaryDirectory { directory in
+            let pair = try TestCertificates.make()
+            let cert = try directory.write("cert.pem", pair.certificatePEM)
+            let key = try directory.write("key.pem", pair.keyPEM, mode: 0o644)
+            let loaded = ConfigLoader.load(request(directory, environment: [
+                "PORTCULLIS_PROFILE": "production",
+                "PORTCULLIS_SERVER_STATE_DIR": directory.path,
+                "PORTCULLIS_SECURITY_SECRET_KEY": String(repeating: "a", count: 32),
+                "PORTCULLIS_SECURITY_JWT_SECRET_KEY": String(repeating: "ab", count: 24),
+                "PORTCULLIS_TLS_CERT_FILE": cert,
+                "PORTCULLIS_TLS_KEY_FILE": key,
+            ]))
+            #expect(loaded.errors.contains(ConfigProblem(
+                .error, key: "security.secret_key", layer: .env,
+                "has only 1 different characters; use a random secret (head -c 48 /dev/urandom | base64)")))
+            #expect(loaded.errors.contains { $0.key == "security.jwt_secret_key" && $0.message.hasPrefix("has only 2 different characters") })
+            #expect(loaded.errors.contains(ConfigProblem(.error, key: "tls.key_file", layer: .env, "\(key) can be read by other users; run chmod o-r \(key)")))
+            #expect(loaded.errors.count == 3, "\(loaded.errors)")
+        }
+    }
+
     @Test func aValidProductionConfigurationPasses() async throws {
         try await withTemporaryDirectory { directory in
             let pair = try TestCertificates.make()
             let cert = try directory.write("cert.pem", pair.certificatePEM)
             let key = try directory.write("key.pem", pair.keyPEM)
             let loaded = ConfigLoader.load(request(directory, file: shippedConfigFile, environment: [
-                "PORTCULLIS_SECURITY_SECRET_KEY": String(repeating: "a", count: 32),
-                "PORTCULLIS_SECURITY_JWT_SECRET_KEY": String(repeating: "b", count: 48),
+                "PORTCULLIS_SECURITY_SECRET_KEY": "Vt3q9Zk1Lw7Hn2Rb8Pm4Xs6Jc0Fd5Ga1Ye",
+                "PORTCULLIS_SECURITY_JWT_SECRET_KEY": "uR8kW2nZ5qT1yB7vM4cX9hL3sP6dF0gJ2aE8",
                 "PORTCULLIS_SERVER_STATE_DIR": directory.path,
                 "PORTCULLIS_TLS_CERT_FILE": cert,
                 "PORTCULLIS_TLS_KEY_FILE": key,

@@ -234,6 +234,25 @@ import Testing
         }
     }
 
+    @Test func aConnectionPublishingFasterThanThePublishRateIsRefused() async throws {
+        try await withLiveServer(overrides: ["ws.publish_rate": "5"]) { server in
+            let pubsub = try await WebSocketTestClient.open(port: server.port, path: "/ws/pubsub")
+            try await pubsub.sendText(#"{"type":"subscribe","topic":"fast"}"#)
+            #expect(await pubsub.next()?.text == #"{"topic":"fast","type":"subscribed"}"#)
+            for index in 0..<6 { try await pubsub.sendText(#"{"type":"publish","topic":"fast","data":\#(index)}"#) }
+            var replies: [String] = []
+            for _ in 0..<6 { replies.append(await pubsub.next()?.text ?? "") }
+            #expect(replies.filter { $0.contains(#""type":"message""#) }.count == 5)
+            #expect(replies.contains(#"{"message":"publishing too fast: at most 5 messages a second (ws.publish_rate)","type":"error"}"#))
+
+            let broadcast = try await WebSocketTestClient.open(port: server.port, path: "/ws/broadcast", receiveBuffer: 65536)
+            for index in 0..<6 { try await broadcast.sendText("b\(index)") }
+            let close = await broadcast.nextClose()
+            #expect(close?.closeCode == 1008)
+            #expect(close?.closeReason == "publishing too fast")
+        }
+    }
+
     @Test func idleConnectionsArePingedAndOneThatDoesNotAnswerIsClosed() async throws {
         try await withLiveServer(overrides: ["ws.ping_interval": "1"]) { server in
             let answering = try await WebSocketTestClient.open(port: server.port, path: "/ws/echo")

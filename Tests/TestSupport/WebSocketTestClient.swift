@@ -109,6 +109,13 @@ public final class WebSocketTestClient: @unchecked Sendable {
         }
     }
 
+    /// Sends bytes as they are: frames no well-behaved client makes.
+    public func sendRaw(_ bytes: [UInt8]) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            writes.async { continuation.resume(with: Result { try self.write(bytes) }) }
+        }
+    }
+
     /// The bytes of one masked client frame.
     public static func frame(opcode: UInt8, _ payload: [UInt8], fin: Bool = true, compressed: Bool = false) -> [UInt8] {
         var frame: [UInt8] = [(fin ? 0x80 : 0) | (compressed ? 0x40 : 0) | opcode]

@@ -86,7 +86,7 @@ public enum AppFactory {
         builder.register(UsersBlueprint.make(services: services))
         builder.register(APIBlueprint.make(services: services))
         builder.register(AuthBlueprint.make(services: services, logger: loggers.logger("portcullis.auth")))
-        builder.register(JobsBlueprint.make(services: services))
+        builder.register(JobsBlueprint.make(services: services, mailPerUser: config.mail.maxPerUser))
         builder.register(WebSocketBlueprint.make(
             services: services, settings: .init(config: config, hub: builder.hub, sessions: builder.webSockets)))
         builder.registerDocs(version: apiVersion)

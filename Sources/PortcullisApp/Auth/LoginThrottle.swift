@@ -60,24 +60,16 @@ final class LoginThrottle: Sendable {
     /// when a key is now over its limit; the caller then rolls the transaction back, so the
     /// refused attempt does not count.
     func admit(_ keys: [Key], in session: any DatabaseSession, now: Date = Date()) async throws -> Int? {
-        let cutoff = now.addingTimeInterval(-Self.window)
         if attempts.add(1, ordering: .relaxed).newValue % Self.pruneEvery == 0 {
-            try await session.query("DELETE FROM login_failures WHERE window_start <= \(.date(cutoff))")
+            try await WindowCounter.prune(in: session, now: now)
         }
-        var wait: TimeInterval = 0
+        var wait: Int?
         for key in keys {
-            guard let row = try await session.first("""
-                INSERT INTO login_failures (key, failures, window_start) VALUES (\(key.name), 1, \(.date(now)))
-                ON CONFLICT (key) DO UPDATE SET
-                    failures = CASE WHEN login_failures.window_start <= \(.date(cutoff)) THEN 1 ELSE login_failures.failures + 1 END,
-                    window_start = CASE WHEN login_failures.window_start <= \(.date(cutoff)) THEN \(.date(now)) ELSE login_failures.window_start END
-                RETURNING failures, window_start
-                """) else { continue }
-            if try row.int("failures") > Int64(key.limit) {
-                wait = max(wait, try row.date("window_start").addingTimeInterval(Self.window).timeIntervalSince(now))
+            if let seconds = try await WindowCounter.count(key.name, limit: key.limit, window: Self.window, in: session, now: now) {
+                wait = max(wait ?? 0, seconds)
             }
         }
-        return wait > 0 ? max(1, Int(wait.rounded(.up))) : nil
+        return wait
     }
 
     /// Takes back the attempt of a login that succeeded: the username's counters start again,
@@ -85,9 +77,9 @@ final class LoginThrottle: Sendable {
     func succeeded(_ keys: [Key], in session: any DatabaseSession) async throws {
         for key in keys {
             if key.name.hasPrefix("client:") {
-                try await session.query("UPDATE login_failures SET failures = failures - 1 WHERE key = \(key.name) AND failures > 0")
+                try await WindowCounter.uncount(key.name, in: session)
             } else {
-                try await session.query("DELETE FROM login_failures WHERE key = \(key.name)")
+                try await WindowCounter.reset(key.name, in: session)
             }
         }
     }

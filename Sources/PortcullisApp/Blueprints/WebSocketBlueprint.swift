@@ -5,7 +5,9 @@ import PortcullisPersistence
 import PortcullisPlatform
 import Synchronization
 
-/// `/ws/echo`, `/ws/chat`, `/ws/broadcast` and `/ws/pubsub`. The handshake runs through the
+/// `/ws/echo`, `/ws/chat`, `/ws/broadcast` and `/ws/pubsub`. Each connection may publish
+/// `ws.publish_rate` messages a second: beyond it a pub/sub publish gets an error frame, and
+/// a broadcast or chat connection is closed with 1008 "publishing too fast". The handshake runs through the
 /// same middleware as any request; it is refused with 403 for an `Origin` not in
 /// `cors.origins`, 503 when the process holds `ws.max_connections`, and 426 when the request
 /// is not a WebSocket handshake at all. Broadcast, chat and pub/sub go through the ``Hub``, so
@@ -26,6 +28,7 @@ enum WebSocketBlueprint {
         let queueLimit: Int
         let queueBytes: Int
         let maxSubscriptions: Int
+        let publishRate: Int
         let origins: Set<String>
         let anyOrigin: Bool
 
@@ -36,6 +39,7 @@ enum WebSocketBlueprint {
             queueLimit = config.ws.sendQueueMessages
             queueBytes = config.ws.sendQueueBytes
             maxSubscriptions = config.ws.maxSubscriptions
+            publishRate = config.ws.publishRate
             origins = Set(config.cors.origins)
             anyOrigin = config.cors.origins.contains("*")
         }
@@ -55,7 +59,9 @@ enum WebSocketBlueprint {
             }
         }
         blueprint.get("broadcast") { request, context in
-            try handshake(request, context, settings, topics: [broadcastTopic]) { _, message in
+            let rate = Mutex(PublishRate(rate: settings.publishRate))
+            return try handshake(request, context, settings, topics: [broadcastTopic]) { peer, message in
+                guard rate.withLock({ $0.admit() }) else { return peer.close(.policyViolation, reason: tooFast) }
                 settings.hub.publish(HubMessage(topic: broadcastTopic, payload: payload(of: message)))
             }
         }
@@ -64,17 +70,20 @@ enum WebSocketBlueprint {
             guard case .success(let username) = member else {
                 return try handshake(request, context, settings, refusal: member.reason) { _, _ in }
             }
+            let rate = Mutex(PublishRate(rate: settings.publishRate))
             return try handshake(request, context, settings, topics: [chatTopic]) { peer, message in
                 guard case .text(let text) = message else {
                     peer.close(.unacceptableData, reason: "Text messages only")
                     return
                 }
+                guard rate.withLock({ $0.admit() }) else { return peer.close(.policyViolation, reason: tooFast) }
                 let line = JSONValue.object(["user": .string(username), "message": .string(text)]).jsonText
                 settings.hub.publish(HubMessage(topic: chatTopic, payload: .text(line)))
             }
         }
         blueprint.get("pubsub") { request, context in
             let subscriptions = Mutex<Set<String>>([])
+            let rate = Mutex(PublishRate(rate: settings.publishRate))
             return try handshake(request, context, settings, leaving: { peer in
                 for topic in subscriptions.withLock({ $0 }) { settings.hub.unsubscribe(peer, from: pubSubTopic(topic)) }
             }) { peer, message in
@@ -102,12 +111,19 @@ enum WebSocketBlueprint {
                     settings.hub.unsubscribe(peer, from: pubSubTopic(topic))
                     peer.send(.text(PubSubFrame.acknowledgement("unsubscribed", topic: topic)))
                 case .success(.publish(let topic, let data)):
+                    guard rate.withLock({ $0.admit() }) else {
+                        peer.send(.text(PubSubError("\(tooFast): at most \(settings.publishRate) messages a second (ws.publish_rate)").frame))
+                        return
+                    }
                     settings.hub.publish(HubMessage(topic: pubSubTopic(topic), payload: .text(PubSubFrame.message(topic: topic, data: data))))
                 }
             }
         }
         return blueprint
     }
+
+    /// Why a connection that publishes faster than `ws.publish_rate` is refused.
+    static let tooFast = "publishing too fast"
 
     static func payload(of message: WebSocketMessage) -> HubMessage.Payload {
         switch message {

@@ -98,6 +98,8 @@ public struct PortcullisConfig: Sendable {
         public var transport: String
         public var sendmailPath: String
         public var from: String
+        /// Emails one user may queue in an hour.
+        public var maxPerUser: Int
     }
 
     public struct WebSocket: Sendable {
@@ -109,6 +111,8 @@ public struct PortcullisConfig: Sendable {
         public var maxSubscriptions: Int
         /// Bytes of hub messages that may wait for each link to other processes.
         public var relayQueueBytes: Int
+        /// Messages one connection may publish a second (broadcast, chat, pub/sub).
+        public var publishRate: Int
         public var pingInterval: Duration
         public var maxConnections: Int
     }
@@ -191,7 +195,8 @@ public struct PortcullisConfig: Sendable {
         mail = Mail(
             transport: settings[Settings.mailTransport],
             sendmailPath: settings[Settings.mailSendmailPath],
-            from: settings[Settings.mailFrom]
+            from: settings[Settings.mailFrom],
+            maxPerUser: settings[Settings.mailMaxPerUser]
         )
         ws = WebSocket(
             maxMessageBytes: settings[Settings.wsMaxMessageBytes],
@@ -199,6 +204,7 @@ public struct PortcullisConfig: Sendable {
             sendQueueBytes: settings[Settings.wsSendQueueBytes],
             maxSubscriptions: settings[Settings.wsMaxSubscriptions],
             relayQueueBytes: settings[Settings.wsRelayQueueBytes],
+            publishRate: settings[Settings.wsPublishRate],
             pingInterval: .seconds(settings[Settings.wsPingInterval]),
             maxConnections: settings[Settings.wsMaxConnections]
         )

@@ -3,6 +3,10 @@ import Foundation
 /// The checks only the production profile makes: secrets, CORS, TLS files, the database, file modes.
 enum ProductionChecks {
     static let minimumSecretBytes = 32
+    /// Different characters a secret must hold: 32 bytes of one or two characters repeated
+    /// are long enough and no secret at all. Random secrets (`head -c 48 /dev/urandom | base64`,
+    /// what the package generates) hold dozens.
+    static let minimumSecretVariety = 8
 
     static func run(_ settings: ResolvedSettings, sourceFiles: [ConfigLayer: String]) -> [ConfigProblem] {
         var problems: [ConfigProblem] = []
@@ -19,7 +23,14 @@ enum ProductionChecks {
                 problem(setting, "is the development default; set a random secret of at least \(minimumSecretBytes) bytes")
             } else if value.utf8.count < minimumSecretBytes {
                 problem(setting, "is \(value.utf8.count) bytes long; it must be at least \(minimumSecretBytes)")
+            } else if Set(value.utf8).count < minimumSecretVariety {
+                problem(setting, "has only \(Set(value.utf8).count) different characters; use a random secret (head -c 48 /dev/urandom | base64)")
             }
+        }
+
+        let keyFile = settings[Settings.tlsKeyFile]
+        if !keyFile.isEmpty, isReadableByOthers(keyFile) {
+            problem(Settings.tlsKeyFile, "\(keyFile) can be read by other users; run chmod o-r \(keyFile)")
         }
 
         if settings[Settings.corsOrigins].contains("*") {

@@ -87,6 +87,7 @@ public enum Settings {
 
     public static let mailTransport = Setting<String>("mail.transport", default: "outbox", check: Check.oneOf(["outbox", "sendmail"]))
     public static let mailSendmailPath = Setting<String>("mail.sendmail_path", default: "/usr/sbin/sendmail", check: { $0.hasPrefix("/") ? nil : "must be an absolute path" })
+    public static let mailMaxPerUser = Setting<Int>("mail.max_per_user", default: 100, check: Check.within(1...1_000_000))
     public static let mailFrom = Setting<String>("mail.from", default: "portcullis@localhost", check: { address in
         address.contains("@") && !address.unicodeScalars.contains { $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F }
             ? nil : "must be an email address"
@@ -97,6 +98,7 @@ public enum Settings {
     public static let wsSendQueueBytes = Setting<Int>("ws.send_queue_bytes", default: 1_048_576, check: Check.within(1024...1_073_741_824))
     public static let wsMaxSubscriptions = Setting<Int>("ws.max_subscriptions", default: 100, check: Check.within(1...100_000))
     public static let wsRelayQueueBytes = Setting<Int>("ws.relay_queue_bytes", default: 67_108_864, check: Check.within(65536...4_294_967_296))
+    public static let wsPublishRate = Setting<Int>("ws.publish_rate", default: 1000, check: Check.within(1...1_000_000))
     public static let wsPingInterval = Setting<Double>("ws.ping_interval", default: 30, check: Check.within(1...3600))
     public static let wsMaxConnections = Setting<Int>("ws.max_connections", default: 10000, check: Check.within(1...1_000_000))
 
@@ -117,8 +119,8 @@ public enum Settings {
         corsOrigins, corsAllowCredentials,
         databaseURL, databasePoolSize, databaseMaxOverflow, databasePrePing, databasePoolTimeout,
         jobsConcurrency, jobsMaxAttempts, jobsLeaseSeconds, jobsRetentionDays,
-        mailTransport, mailSendmailPath, mailFrom,
-        wsMaxMessageBytes, wsSendQueueMessages, wsSendQueueBytes, wsMaxSubscriptions, wsRelayQueueBytes, wsPingInterval, wsMaxConnections,
+        mailTransport, mailSendmailPath, mailFrom, mailMaxPerUser,
+        wsMaxMessageBytes, wsSendQueueMessages, wsSendQueueBytes, wsMaxSubscriptions, wsRelayQueueBytes, wsPublishRate, wsPingInterval, wsMaxConnections,
         logLevel, logFormat,
     ]
 

@@ -20,7 +20,9 @@ public enum ControlMessage: Sendable, Equatable {
         case .recycle: (3, [])
         case .relay(let bytes): (4, bytes)
         }
-        let length = UInt32(body.count + 1)
+        // A body over ``maximumLength`` is refused by ControlWriter before it is sent, and by
+        // every reader; truncating here only keeps the conversion from trapping.
+        let length = UInt32(truncatingIfNeeded: body.count + 1)
         var frame = [UInt8(length >> 24), UInt8(length >> 16 & 0xff), UInt8(length >> 8 & 0xff), UInt8(length & 0xff), kind]
         frame += body
         return frame

@@ -6,7 +6,8 @@ import Synchronization
 /// peer. Hub messages (`relay`) may fill at most `limit` bytes of the queue
 /// (`ws.relay_queue_bytes`); one beyond that is dropped and the send reports it. The few bytes
 /// of `ready`, `heartbeat` and `recycle` always go, so a flood of messages cannot make a
-/// worker miss its heartbeats and be killed for it.
+/// worker miss its heartbeats and be killed for it. A frame longer than any reader accepts
+/// (``ControlMessage/maximumLength``) is refused too.
 public final class ControlWriter: Sendable {
     private let fd: Int32
     private let queue: DispatchQueue
@@ -31,6 +32,7 @@ public final class ControlWriter: Sendable {
     /// false when it was dropped.
     @discardableResult
     public func send(relayed frame: [UInt8]) -> Bool {
+        guard frame.count <= 4 + ControlMessage.maximumLength else { return false }
         guard waiting.add(frame.count, ordering: .relaxed).newValue <= limit else {
             waiting.subtract(frame.count, ordering: .relaxed)
             return false
