@@ -36,7 +36,7 @@ import Testing
             ("ExecReload", "/bin/kill -HUP $MAINPID"), ("KillMode", "mixed"), ("Restart", "on-failure"),
             ("RestartPreventExitStatus", "78"), ("EnvironmentFile", "/etc/portcullis/secrets.env"),
             ("StateDirectory", "portcullis"), ("RuntimeDirectory", "portcullis"), ("ConfigurationDirectory", "portcullis"),
-            ("Requires", "portcullis.socket"),
+            ("Requires", "portcullis.socket"), ("Environment", "SWIFT_BACKTRACE=enable=no"),
         ] {
             #expect(settings[key] == value, "\(key)")
         }

@@ -32,6 +32,7 @@ final class WebSocketPeer: HubSubscriber, Sendable {
 
     /// Queues a frame for the peer; a full queue, in messages or in bytes, closes the connection.
     func send(_ payload: HubMessage.Payload) {
+        guard !closing.load(ordering: .relaxed) else { return }
         let size = payload.byteCount
         let before = queuedBytes.add(size, ordering: .relaxed).oldValue
         let outcome: AsyncStream<HubMessage.Payload>.Continuation.YieldResult? =

@@ -66,6 +66,7 @@ struct WebSocketUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
                 upgradePipelineHandler: { channel, _ in
                     channel.eventLoop.makeCompletedFuture {
                         channel.pipeline.syncOperations.removeHandler(malformed.value, promise: nil)
+                        try channel.pipeline.syncOperations.addHandler(MaskedFramesOnly())
                         return UpgradeResult.websocket(try NIOAsyncChannel(wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true)))
                     }
                 }
