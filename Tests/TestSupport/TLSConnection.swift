@@ -1,12 +1,12 @@
-import NIOCore
+public import NIOCore
 import NIOPosix
-import NIOSSL
+public import NIOSSL
 import Synchronization
 
 /// A TLS connection to a loopback server that sends and reads raw bytes, for what a client
 /// library would not send: a WebSocket handshake and frames over TLS, malformed requests,
 /// an HTTP/2 preface and then silence.
-struct TLSConnection {
+public struct TLSConnection: Sendable {
     /// Everything the server sent, and whether it closed.
     final class Received: ChannelInboundHandler, Sendable {
         typealias InboundIn = ByteBuffer
@@ -26,10 +26,10 @@ struct TLSConnection {
         }
     }
 
-    let channel: any Channel
+    public let channel: any Channel
     let received: Received
 
-    static func open(port: Int, trusting ca: NIOSSLCertificate, alpn: [String]) async throws -> TLSConnection {
+    public static func open(port: Int, trusting ca: NIOSSLCertificate, alpn: [String]) async throws -> TLSConnection {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.trustRoots = .certificates([ca])
         tls.applicationProtocols = alpn
@@ -46,9 +46,14 @@ struct TLSConnection {
         return TLSConnection(channel: channel, received: received)
     }
 
+    /// Closes the connection.
+    public func close() async {
+        try? await channel.close()
+    }
+
     /// Sends `bytes`, then waits until `done` says what was read so far is enough, the server
     /// closes, or `timeout` passes. Returns what was read and whether the server closed.
-    func exchange(
+    public func exchange(
         _ bytes: [UInt8], timeout: Duration = .seconds(10), until done: ([UInt8]) -> Bool = { _ in false }
     ) async throws -> (bytes: [UInt8], closed: Bool) {
         if !bytes.isEmpty { try await channel.writeAndFlush(ByteBuffer(bytes: bytes)) }
