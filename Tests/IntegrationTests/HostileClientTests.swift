@@ -75,6 +75,7 @@ import Testing
             ("a continuation with nothing to continue", WebSocketTestClient.frame(opcode: 0x0, [0x61]), 1002),
             ("a text frame inside a fragmented message",
              WebSocketTestClient.frame(opcode: 0x1, [0x61], fin: false) + WebSocketTestClient.frame(opcode: 0x1, [0x62]), 1002),
+            ("a message over ws.max_message_bytes", WebSocketTestClient.frame(opcode: 0x2, [UInt8](repeating: 0x61, count: 1_048_577)), 1009),
         ]
         try await Self.withServer { _, port in
             for (name, frame, code) in cases {
@@ -129,6 +130,51 @@ import Testing
                 #expect(await client.nextClose(timeout: 30)?.closeCode == 1008)
             }
             #expect(try await MasterProcessTests.get(port).status == .ok)
+        }
+    }
+
+    /// Clients that trickle: a request head, a body, a TLS handshake. Each is cut at its
+    /// deadline (1 s here), however slowly its bytes keep coming.
+    @Test func slowClientsAreCutAtTheirDeadlines() async throws {
+        let deadlines = ["PORTCULLIS_SERVER_HEADER_TIMEOUT": "1", "PORTCULLIS_SERVER_BODY_TIMEOUT": "1", "PORTCULLIS_SERVER_IDLE_TIMEOUT": "60"]
+        try await Self.withServer(deadlines) { _, port in
+            for (name, start) in [
+                ("a head", "GET /healthz HTTP/1.1\r\nHost: a\r\n"),
+                ("a body", "POST /users HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"),
+            ] {
+                let connection = try RawConnection(port: port)
+                try connection.send(start)
+                let trickle = Task {
+                    for _ in 0..<100 {
+                        try await Task.sleep(for: .milliseconds(200))
+                        try connection.send(name == "a head" ? "X" : " ")
+                    }
+                }
+                let reading = await connection.readUntilClosed(timeout: 15)
+                trickle.cancel()
+                #expect(reading.closedByServer, "\(name)")
+            }
+        }
+        try await withTemporaryDirectory { directory in
+            let chain = try TestCertificates.makeChain()
+            let tls = [
+                "PORTCULLIS_TLS_CERT_FILE": try directory.write("server.pem", chain.leaf.certificatePEM),
+                "PORTCULLIS_TLS_KEY_FILE": try directory.write("server.key", chain.leaf.keyPEM),
+                "PORTCULLIS_TLS_HANDSHAKE_TIMEOUT": "1",
+            ]
+            try await Self.withServer(deadlines.merging(tls) { $1 }) { _, port in
+                let connection = try RawConnection(port: port)
+                try connection.send(bytes: [0x16, 0x03, 0x01])
+                let trickle = Task {
+                    for _ in 0..<100 {
+                        try await Task.sleep(for: .milliseconds(200))
+                        try connection.send(bytes: [0x02])
+                    }
+                }
+                let reading = await connection.readUntilClosed(timeout: 15)
+                trickle.cancel()
+                #expect(reading.closedByServer, "a TLS handshake")
+            }
         }
     }
 }

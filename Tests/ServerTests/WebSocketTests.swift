@@ -218,6 +218,28 @@ import Testing
         }
     }
 
+    /// Each connection alone is far below its own bound; together they spend the worker's,
+    /// and once they are closed their bytes are back: a new client is echoed at once.
+    @Test func clientsThatNeverReadAreClosedWhenTheWorkersBudgetIsSpentAndGiveItBack() async throws {
+        try await withLiveServer(overrides: [
+            "ws.send_queue_messages": "100000", "ws.send_queue_bytes": "67108864", "ws.worker_queue_bytes": "1048576",
+        ]) { server in
+            let message = String(repeating: "w", count: 200_000)
+            var clients: [WebSocketTestClient] = []
+            for _ in 0..<3 { clients.append(try await WebSocketTestClient.open(port: server.port, path: "/ws/echo", receiveBuffer: 4096)) }
+            var rounds = 0
+            while rounds < 200, server.logs.records.filter({ $0["reason"] as? String == "slow consumer" }).count < 3 {
+                for client in clients { try? await client.sendText(message) }
+                rounds += 1
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            for client in clients { #expect(await client.nextClose(timeout: 30)?.closeCode == 1008) }
+            let fresh = try await WebSocketTestClient.open(port: server.port, path: "/ws/echo")
+            try await fresh.sendText(message)
+            #expect(await fresh.next()?.payload.count == 200_006)
+        }
+    }
+
     @Test func subscriptionsPerConnectionAreLimitedWithAnErrorFrame() async throws {
         try await withLiveServer(overrides: ["ws.max_subscriptions": "3"]) { server in
             let client = try await WebSocketTestClient.open(port: server.port, path: "/ws/pubsub")
@@ -234,19 +256,21 @@ import Testing
         }
     }
 
+    /// A rate of 2 a second, and 10 messages sent as fast as the client can: only a machine
+    /// that took seconds to send them would let them all through.
     @Test func aConnectionPublishingFasterThanThePublishRateIsRefused() async throws {
-        try await withLiveServer(overrides: ["ws.publish_rate": "5"]) { server in
+        try await withLiveServer(overrides: ["ws.publish_rate": "2"]) { server in
             let pubsub = try await WebSocketTestClient.open(port: server.port, path: "/ws/pubsub")
             try await pubsub.sendText(#"{"type":"subscribe","topic":"fast"}"#)
             #expect(await pubsub.next()?.text == #"{"topic":"fast","type":"subscribed"}"#)
-            for index in 0..<6 { try await pubsub.sendText(#"{"type":"publish","topic":"fast","data":\#(index)}"#) }
+            for index in 0..<10 { try await pubsub.sendText(#"{"type":"publish","topic":"fast","data":\#(index)}"#) }
             var replies: [String] = []
-            for _ in 0..<6 { replies.append(await pubsub.next()?.text ?? "") }
-            #expect(replies.filter { $0.contains(#""type":"message""#) }.count == 5)
-            #expect(replies.contains(#"{"message":"publishing too fast: at most 5 messages a second (ws.publish_rate)","type":"error"}"#))
+            for _ in 0..<10 { replies.append(await pubsub.next()?.text ?? "") }
+            #expect(replies.filter { $0.contains(#""type":"message""#) }.count < 10)
+            #expect(replies.contains(#"{"message":"publishing too fast: at most 2 messages a second (ws.publish_rate)","type":"error"}"#))
 
             let broadcast = try await WebSocketTestClient.open(port: server.port, path: "/ws/broadcast", receiveBuffer: 65536)
-            for index in 0..<6 { try await broadcast.sendText("b\(index)") }
+            for index in 0..<10 { try await broadcast.sendText("b\(index)") }
             let close = await broadcast.nextClose()
             #expect(close?.closeCode == 1008)
             #expect(close?.closeReason == "publishing too fast")

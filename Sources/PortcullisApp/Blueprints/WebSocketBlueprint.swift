@@ -27,6 +27,8 @@ enum WebSocketBlueprint {
         let maxMessageBytes: Int
         let queueLimit: Int
         let queueBytes: Int
+        /// The worker's budget for all its send queues together.
+        let budget: SendBudget
         let maxSubscriptions: Int
         let publishRate: Int
         let origins: Set<String>
@@ -38,6 +40,7 @@ enum WebSocketBlueprint {
             maxMessageBytes = config.ws.maxMessageBytes
             queueLimit = config.ws.sendQueueMessages
             queueBytes = config.ws.sendQueueBytes
+            budget = SendBudget(limit: config.ws.workerQueueBytes)
             maxSubscriptions = config.ws.maxSubscriptions
             publishRate = config.ws.publishRate
             origins = Set(config.cors.origins)
@@ -155,7 +158,7 @@ enum WebSocketBlueprint {
                 try await outbound.close(.policyViolation, reason: refusal)
                 return
             }
-            let peer = WebSocketPeer(outbound: outbound, context: sessionContext, queueLimit: settings.queueLimit, byteLimit: settings.queueBytes)
+            let peer = WebSocketPeer(outbound: outbound, context: sessionContext, queueLimit: settings.queueLimit, byteLimit: settings.queueBytes, budget: settings.budget)
             try await settings.sessions.whileOpen(peer) {
                 withExtendedLifetime(seat) {}
                 for topic in topics { settings.hub.subscribe(peer, to: topic) }

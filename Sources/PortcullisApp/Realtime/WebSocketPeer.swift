@@ -8,21 +8,31 @@ import Synchronization
 /// The server's side of one WebSocket connection: a bounded send queue drained by one writer,
 /// so a peer that does not read costs at most `ws.send_queue_messages` messages and
 /// `ws.send_queue_bytes` bytes (or one message, whatever its size, when the queue is empty),
-/// and is closed with 1008 "slow consumer" instead of slowing whoever publishes to it.
+/// within what the worker's ``SendBudget`` has left, and is closed with 1008 "slow consumer"
+/// instead of slowing whoever publishes to it.
 final class WebSocketPeer: HubSubscriber, Sendable {
+    /// The queue's bytes, and whether the session ended (what is left was given back).
+    private struct Queued {
+        var bytes = 0
+        var ended = false
+    }
+
     private let outbound: WebSocketOutboundWriter
     private let context: WebSocketSessionContext
     private let queue: AsyncStream<HubMessage.Payload>
     private let queueInput: AsyncStream<HubMessage.Payload>.Continuation
     private let closing = Atomic<Bool>(false)
-    /// Bytes of the messages queued and not yet written.
-    private let queuedBytes = Atomic<Int>(0)
+    /// Bytes of the messages queued and not yet written. Queueing, writing and ending change
+    /// it under one lock, so what the worker's budget holds for this peer is exact.
+    private let queued = Mutex(Queued())
     private let byteLimit: Int
+    private let budget: SendBudget
 
-    init(outbound: WebSocketOutboundWriter, context: WebSocketSessionContext, queueLimit: Int, byteLimit: Int) {
+    init(outbound: WebSocketOutboundWriter, context: WebSocketSessionContext, queueLimit: Int, byteLimit: Int, budget: SendBudget) {
         self.outbound = outbound
         self.context = context
         self.byteLimit = byteLimit
+        self.budget = budget
         (queue, queueInput) = AsyncStream.makeStream(of: HubMessage.Payload.self, bufferingPolicy: .bufferingOldest(queueLimit))
     }
 
@@ -34,20 +44,44 @@ final class WebSocketPeer: HubSubscriber, Sendable {
     func send(_ payload: HubMessage.Payload) {
         guard !closing.load(ordering: .relaxed) else { return }
         let size = payload.byteCount
-        let before = queuedBytes.add(size, ordering: .relaxed).oldValue
-        let outcome: AsyncStream<HubMessage.Payload>.Continuation.YieldResult? =
-            before == 0 || before + size <= byteLimit ? queueInput.yield(payload) : nil
-        switch outcome {
-        case .enqueued:
-            return
-        case .terminated:
-            queuedBytes.subtract(size, ordering: .relaxed)
-        case .dropped, nil:
-            queuedBytes.subtract(size, ordering: .relaxed)
+        let kept = queued.withLock { queued in
+            guard !queued.ended else { return true }
+            guard queued.bytes == 0 || queued.bytes + size <= byteLimit, budget.reserve(size) else { return false }
+            switch queueInput.yield(payload) {
+            case .enqueued:
+                queued.bytes += size
+                return true
+            case .dropped:
+                budget.release(size)
+                return false
+            default:
+                budget.release(size)
+                return true
+            }
+        }
+        if !kept {
             logger.warning("closing a WebSocket that does not read", metadata: ["reason": "slow consumer"])
             close(.policyViolation, reason: "slow consumer")
-        @unknown default:
-            queuedBytes.subtract(size, ordering: .relaxed)
+        }
+    }
+
+    /// A queued frame was written (or failed): its bytes go back.
+    private func dequeued(_ size: Int) {
+        queued.withLock { queued in
+            guard !queued.ended else { return }
+            queued.bytes -= size
+            budget.release(size)
+        }
+    }
+
+    /// The queue will be read no more: whatever it still holds goes back to the budget.
+    private func endQueue() {
+        queueInput.finish()
+        queued.withLock { queued in
+            guard !queued.ended else { return }
+            queued.ended = true
+            budget.release(queued.bytes)
+            queued.bytes = 0
         }
     }
 
@@ -55,7 +89,7 @@ final class WebSocketPeer: HubSubscriber, Sendable {
     /// does not answer the close frame within ``WebSocketUpgrade/closeHandshakeTimeout`` is disconnected.
     func close(_ code: WebSocketErrorCode, reason: String) {
         guard !closing.exchange(true, ordering: .relaxed) else { return }
-        queueInput.finish()
+        endQueue()
         let channel = context.channel
         channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(WebSocketUpgrade.closeHandshakeTimeout.seconds * 1e9))) {
             channel.close(promise: nil)
@@ -74,8 +108,8 @@ final class WebSocketPeer: HubSubscriber, Sendable {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { [self] in
                 for await payload in queue {
+                    defer { dequeued(payload.byteCount) }
                     guard !closing.load(ordering: .relaxed) else { return }
-                    defer { queuedBytes.subtract(payload.byteCount, ordering: .relaxed) }
                     do {
                         switch payload {
                         case .text(let text): try await outbound.write(.text(text))
@@ -87,7 +121,7 @@ final class WebSocketPeer: HubSubscriber, Sendable {
                 }
             }
             defer {
-                queueInput.finish()
+                endQueue()
                 group.cancelAll()
             }
             for try await message in inbound.messages(maxSize: maxMessageBytes) {

@@ -107,6 +107,8 @@ public struct PortcullisConfig: Sendable {
         public var sendQueueMessages: Int
         /// Bytes a connection's send queue may hold; an empty queue takes one message of any size.
         public var sendQueueBytes: Int
+        /// Bytes all of a worker's send queues may hold together.
+        public var workerQueueBytes: Int
         /// Pub/sub topics one connection may subscribe to.
         public var maxSubscriptions: Int
         /// Bytes of hub messages that may wait for each link to other processes.
@@ -202,6 +204,7 @@ public struct PortcullisConfig: Sendable {
             maxMessageBytes: settings[Settings.wsMaxMessageBytes],
             sendQueueMessages: settings[Settings.wsSendQueueMessages],
             sendQueueBytes: settings[Settings.wsSendQueueBytes],
+            workerQueueBytes: settings[Settings.wsWorkerQueueBytes],
             maxSubscriptions: settings[Settings.wsMaxSubscriptions],
             relayQueueBytes: settings[Settings.wsRelayQueueBytes],
             publishRate: settings[Settings.wsPublishRate],

@@ -96,6 +96,7 @@ public enum Settings {
     public static let wsMaxMessageBytes = Setting<Int>("ws.max_message_bytes", default: 1_048_576, check: Check.within(1...67_108_864))
     public static let wsSendQueueMessages = Setting<Int>("ws.send_queue_messages", default: 256, check: Check.within(1...100_000))
     public static let wsSendQueueBytes = Setting<Int>("ws.send_queue_bytes", default: 1_048_576, check: Check.within(1024...1_073_741_824))
+    public static let wsWorkerQueueBytes = Setting<Int>("ws.worker_queue_bytes", default: 268_435_456, check: Check.within(1_048_576...68_719_476_736))
     public static let wsMaxSubscriptions = Setting<Int>("ws.max_subscriptions", default: 100, check: Check.within(1...100_000))
     public static let wsRelayQueueBytes = Setting<Int>("ws.relay_queue_bytes", default: 67_108_864, check: Check.within(65536...4_294_967_296))
     public static let wsPublishRate = Setting<Int>("ws.publish_rate", default: 1000, check: Check.within(1...1_000_000))
@@ -120,7 +121,7 @@ public enum Settings {
         databaseURL, databasePoolSize, databaseMaxOverflow, databasePrePing, databasePoolTimeout,
         jobsConcurrency, jobsMaxAttempts, jobsLeaseSeconds, jobsRetentionDays,
         mailTransport, mailSendmailPath, mailFrom, mailMaxPerUser,
-        wsMaxMessageBytes, wsSendQueueMessages, wsSendQueueBytes, wsMaxSubscriptions, wsRelayQueueBytes, wsPublishRate, wsPingInterval, wsMaxConnections,
+        wsMaxMessageBytes, wsSendQueueMessages, wsSendQueueBytes, wsWorkerQueueBytes, wsMaxSubscriptions, wsRelayQueueBytes, wsPublishRate, wsPingInterval, wsMaxConnections,
         logLevel, logFormat,
     ]
 
