@@ -5,18 +5,33 @@ import Testing
 /// What a hostile client sends to the release binary, and what it must see: each case names
 /// the answer, and every case ends by checking that no worker died while it ran.
 @Suite struct HostileClientTests {
-    /// Starts `serve` with two workers; runs `body` with its port, then checks the master
-    /// logged no dead worker.
+    /// Starts `serve` with two workers; runs `body` with its port, then checks that the
+    /// master logged no dead worker and that its two workers are the processes it started with.
     static func withServer(_ extra: [String: String] = [:], _ body: (ServeProcess, Int) async throws -> Void) async throws {
         try await withTemporaryDirectory { directory in
             let serve = try ServeProcess(["--listen", "127.0.0.1:0", "--workers", "2"], environment: serveEnvironment(directory, extra), in: directory.path)
             let port = try await MasterProcessTests.waitUntilReady(serve)
+            let workers = children(of: serve.pid)
+            #expect(workers.count == 2)
             try await body(serve, port)
             let died = MasterProcessTests.masterMessages(serve.records, "worker died")
             #expect(died.isEmpty, "workers died: \(died)")
+            #expect(children(of: serve.pid) == workers, "the master's workers changed")
             serve.signal(SIGTERM)
             #expect(try await serve.waitForExit() == 0)
         }
+    }
+
+    /// The processes whose parent is `pid`, from /proc.
+    static func children(of pid: Int32) -> Set<Int32> {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return Set(entries.compactMap { entry -> Int32? in
+            guard let child = Int32(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { return nil }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 1 && Int32(fields[1]) == pid ? child : nil
+        })
     }
 
     /// One character, 65 538 bytes: a topic the old rule counted as 1 character, and whose
@@ -85,6 +100,19 @@ import Testing
                 let close = await client.nextClose(timeout: 10)
                 #expect(close?.closeCode == code, "\(name): \(String(describing: close))")
             }
+        }
+    }
+
+    /// A compressed message of a few kilobytes that inflates to 2 MB: closed with 1009 as an
+    /// oversized message, since `ws.max_message_bytes` applies after decompression.
+    @Test func aDeflateBombIsClosedAsAnOversizedMessage() async throws {
+        try await Self.withServer { _, port in
+            let client = try await WebSocketTestClient.open(port: port, path: "/ws/echo", headers: [("Sec-WebSocket-Extensions", "permessage-deflate")])
+            #expect(client.header("Sec-WebSocket-Extensions")?.hasPrefix("permessage-deflate") == true)
+            let bomb = try WebSocketTestClient.deflate(String(repeating: "b", count: 2_000_000))
+            #expect(bomb.count < 8192)
+            try await client.send(opcode: 0x1, bomb, compressed: true)
+            #expect(await client.nextClose()?.closeCode == 1009)
         }
     }
 

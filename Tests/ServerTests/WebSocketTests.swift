@@ -1,4 +1,3 @@
-import CompressNIO
 import Foundation
 import NIOCore
 import TestSupport
@@ -88,10 +87,10 @@ import Testing
             let compressed = try await WebSocketTestClient.open(
                 port: server.port, path: "/ws/echo", headers: [("Sec-WebSocket-Extensions", "permessage-deflate")])
             #expect(compressed.header("Sec-WebSocket-Extensions")?.hasPrefix("permessage-deflate") == true)
-            let small = try Self.deflate(String(repeating: "b", count: 500))
+            let small = try WebSocketTestClient.deflate(String(repeating: "b", count: 500))
             try await compressed.send(opcode: 0x1, small, compressed: true)
             #expect(await compressed.next()?.compressed == true)
-            let bomb = try Self.deflate(String(repeating: "b", count: 100_000))
+            let bomb = try WebSocketTestClient.deflate(String(repeating: "b", count: 100_000))
             #expect(bomb.count < 1024)
             try await compressed.send(opcode: 0x1, bomb, compressed: true)
             #expect(await compressed.nextClose()?.closeCode == 1009)
@@ -305,13 +304,6 @@ import Testing
     }
 
     /// Raw deflate with a sync flush and its last four bytes dropped, as RFC 7692 frames it.
-    static func deflate(_ text: String) throws -> [UInt8] {
-        let compressor = try ZlibCompressor(algorithm: .deflate)
-        var buffer = ByteBuffer(string: text)
-        let compressed = try buffer.compressStream(with: compressor, flush: .sync, allocator: ByteBufferAllocator())
-        return Array(compressed.readableBytesView.dropLast(4))
-    }
-
     /// Waits until the hub has `count` subscribers on `topic`: a handshake's `101` is sent
     /// before its session subscribes.
     static func waitForSubscribers(_ count: Int, of topic: String, on server: LiveServer) async throws {

@@ -1,5 +1,7 @@
+import CompressNIO
 import Dispatch
 import Foundation
+import NIOCore
 
 #if canImport(Glibc)
 import Glibc
@@ -114,6 +116,15 @@ public final class WebSocketTestClient: @unchecked Sendable {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             writes.async { continuation.resume(with: Result { try self.write(bytes) }) }
         }
+    }
+
+    /// `text` compressed as one permessage-deflate message (RFC 7692: raw deflate, the
+    /// trailing empty block's four bytes removed).
+    public static func deflate(_ text: String) throws -> [UInt8] {
+        let compressor = try ZlibCompressor(algorithm: .deflate)
+        var buffer = ByteBuffer(string: text)
+        let compressed = try buffer.compressStream(with: compressor, flush: .sync, allocator: ByteBufferAllocator())
+        return Array(compressed.readableBytesView.dropLast(4))
     }
 
     /// The bytes of one masked client frame.
