@@ -22,7 +22,4 @@ final class SendBudget: Sendable {
     func release(_ bytes: Int) {
         used.subtract(bytes, ordering: .relaxed)
     }
-
-    /// The bytes queued now, across the worker.
-    var inUse: Int { used.load(ordering: .relaxed) }
 }

@@ -20,8 +20,6 @@ final class MalformedRequestHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// A response's head went out and its end has not.
     private var responding = false
     private var answered = false
-    /// When the request being read began: the connection's start or the last response's end.
-    private var requestStarted = ContinuousClock.now
 
     init(accessLog: AccessLog) {
         self.accessLog = accessLog
@@ -42,6 +40,9 @@ final class MalformedRequestHandler: ChannelDuplexHandler, RemovableChannelHandl
         let apiError: APIError = parserError == .headerOverflow
             ? .headerFieldsTooLarge
             : .malformedRequest("The request is not valid HTTP/1.1.")
+        // Timed from the refusal: a request the parser refused was never handled, and timing it
+        // from the last response would cost every request on the connection a clock read.
+        let refused = ContinuousClock.now
         let answer = ErrorBody.unrouted(apiError)
         let head = HTTPResponseHead(
             version: .http1_1, status: HTTPResponseStatus(statusCode: apiError.status.code),
@@ -58,7 +59,7 @@ final class MalformedRequestHandler: ChannelDuplexHandler, RemovableChannelHandl
         }
         accessLog.recordUnparsed(
             requestID: answer.requestID, status: apiError.status.code, bytes: answer.body.readableBytes,
-            client: TrustedProxies.Peer(context.remoteAddress).text, since: requestStarted)
+            client: TrustedProxies.Peer(context.remoteAddress).text, since: refused)
     }
 
     /// How long a refused client may keep sending before the connection is closed under it.
@@ -83,7 +84,6 @@ final class MalformedRequestHandler: ChannelDuplexHandler, RemovableChannelHandl
             responding = true
         case .end:
             responding = false
-            requestStarted = .now
         default:
             break
         }
