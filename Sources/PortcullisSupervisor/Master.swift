@@ -34,6 +34,8 @@ public final class Master {
     private var lastWatchdog = ContinuousClock.now
     private let prepare: @Sendable (PortcullisConfig) async throws -> Void
     private let relay: Relay
+    /// Each running worker's board of the requests it serves, read when it exits.
+    private var inFlight: [Int: InFlightRequests] = [:]
     /// This node's ID, which its workers stamp on what they send to other nodes.
     private let node = UUID().uuidString
 
@@ -124,7 +126,9 @@ public final class Master {
             case .ready(let id): await perform(machine.workerReady(id: id, now: now))
             case .heartbeat(let id): machine.heartbeat(id: id, now: now)
             case .recycling(let id): await perform(machine.recycling(id: id, now: now))
-            case .exited(let id, let status): await perform(machine.workerExited(id: id, status: status, now: now))
+            case .exited(let id, let status):
+                let serving = inFlight.removeValue(forKey: id)?.serving() ?? ([], 0)
+                await perform(machine.workerExited(id: id, status: status, serving: serving, now: now))
             case .tick:
                 await perform(machine.tick(now: now))
                 if let interval = systemd.watchdogInterval, now - lastWatchdog >= interval {
@@ -172,22 +176,29 @@ public final class Master {
             queue.yield(.exited(id: id, status: 127))
             return
         }
-        var arguments = ["worker", "--control-fd", "3", "--index", "\(index)", "--generation", "\(generation)", "--node", node]
+        var arguments = ["worker", "--control-fd", "3", "--in-flight-fd", "4", "--index", "\(index)", "--generation", "\(generation)", "--node", node]
         for (offset, socket) in listeners.enumerated() {
-            arguments += ["--listen-fd", socket.workerArgument(fd: 4 + Int32(offset))]
+            arguments += ["--listen-fd", socket.workerArgument(fd: 5 + Int32(offset))]
         }
         arguments += workerArguments
+        var board: (board: InFlightRequests, fd: Int32)?
         do {
-            // The worker is this binary again, its control socket at 3 and the listeners at 4, 5, …
-            let pid = try Spawner.spawn(executable, arguments: arguments, passed: [pair[1]] + listeners.map(\.descriptor))
+            let shared = try InFlightRequests.shared()
+            board = shared
+            // The worker is this binary again: its control socket at 3, its in-flight board at
+            // 4 and the listeners at 5, 6, …
+            let pid = try Spawner.spawn(executable, arguments: arguments, passed: [pair[1], shared.fd] + listeners.map(\.descriptor))
             close(pair[1])
+            close(shared.fd)
             machine.spawned(id: id, pid: pid)
+            inFlight[id] = shared.board
             logger.info("worker started", metadata: ["worker_index": "\(index)", "generation": "\(generation)", "worker_pid": "\(pid)"])
             relay.add(id, writer: ControlWriter(fd: pair[0], label: "portcullis-relay-\(id)", limit: config.ws.relayQueueBytes))
             WorkerChannel.watch(id: id, pid: pid, controlFD: pair[0], relay: relay, events: queue)
         } catch {
             close(pair[0])
             close(pair[1])
+            if let board { close(board.fd) }
             logger.error("cannot start a worker", metadata: ["error": .string(error.description)])
             queue.yield(.exited(id: id, status: 127))
         }

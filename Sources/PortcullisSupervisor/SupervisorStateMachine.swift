@@ -169,7 +169,11 @@ public struct SupervisorStateMachine: Sendable {
         ]
     }
 
-    public mutating func workerExited(id: Int, status: Int32, now: ContinuousClock.Instant) -> [Action] {
+    /// A worker exited with `status`; `serving` is what its in-flight board held: the IDs of the
+    /// requests it took down, and how many there were (more than the IDs when some had no slot).
+    public mutating func workerExited(
+        id: Int, status: Int32, serving: (ids: [String], count: Int) = ([], 0), now: ContinuousClock.Instant
+    ) -> [Action] {
         guard let slot = slot(id) else { return [] }
         let worker = workers.remove(at: slot)
         var actions: [Action] = []
@@ -196,7 +200,12 @@ public struct SupervisorStateMachine: Sendable {
         if beforeServing { bootCrashes.append(now) }
         bootCrashes.removeAll { now - $0 > window }
         let message = beforeServing ? "worker died before serving" : "worker died"
-        actions.append(.log(LogLine(level: .error, message: message, fields: fields(worker).merging(["status": "\(status)"]) { $1 })))
+        var died = fields(worker).merging(["status": "\(status)"]) { $1 }
+        if serving.count > 0 {
+            died["requests_in_flight"] = "\(serving.count)"
+            died["request_ids"] = serving.ids.prefix(Self.loggedRequestIDs).joined(separator: ",")
+        }
+        actions.append(.log(LogLine(level: .error, message: message, fields: died)))
         if bootCrashes.count > rules.crashLoopMax {
             actions.append(.log(LogLine(
                 level: .critical,
@@ -329,6 +338,9 @@ public struct SupervisorStateMachine: Sendable {
         actions.append(.announceReady(workers: desired, generation: generation))
         return actions
     }
+
+    /// How many of a dead worker's request IDs its log line names; `requests_in_flight` counts all.
+    static let loggedRequestIDs = 32
 
     /// 0.1 s after the first crash, doubling to at most 10 s.
     static func backoff(recentCrashes: Int) -> Duration {

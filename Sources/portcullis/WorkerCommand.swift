@@ -22,6 +22,9 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(name: .customLong("control-fd"), help: "The control socket to the master.")
     var controlFD: Int32
 
+    @Option(name: .customLong("in-flight-fd"), help: "Shared memory where the worker keeps the IDs of the requests it serves.")
+    var inFlightFD: Int32
+
     @Option(name: .customLong("listen-fd"), help: "An inherited listening socket, FD=ADDRESS or FD=tls:ADDRESS; repeatable.")
     var listenFDs: [String] = []
 
@@ -53,7 +56,8 @@ struct WorkerCommand: AsyncParsableCommand {
         let limit = config.server.maxRequests > 0
             ? RequestLimit(limit: config.server.maxRequests + Int.random(in: 0...config.server.maxRequestsJitter)) { control.recycle() }
             : nil
-        let app = try AppFactory.makeApplication(config: config, loggers: loggers, node: node)
+        guard let inFlight = InFlightRequests(fd: inFlightFD) else { throw ValidationError("--in-flight-fd \(inFlightFD) cannot be mapped") }
+        let app = try AppFactory.makeApplication(config: config, loggers: loggers, node: node, inFlight: inFlight)
         control.link(app.hub)
         logger.info("worker starting", metadata: ["generation": "\(generation)"])
         do {

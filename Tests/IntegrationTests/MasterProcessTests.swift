@@ -310,6 +310,36 @@ import Testing
         }
     }
 
+    /// The master names the requests a dead worker took down: one whose body was still
+    /// arriving and one open WebSocket session, each by its `X-Request-ID`.
+    @Test func aDeadWorkersLineNamesTheRequestsItWasServing() async throws {
+        try await withTemporaryDirectory { directory in
+            let serve = try ServeProcess(["--listen", "127.0.0.1:0", "--workers", "1"], environment: serveEnvironment(directory), in: directory.path)
+            let port = try await Self.waitUntilReady(serve)
+            let upload = try RawConnection(port: port)
+            try upload.send("POST /users HTTP/1.1\r\nHost: x\r\nX-Request-ID: upload-in-flight\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"user")
+            let session = try await WebSocketTestClient.open(port: port, path: "/ws/echo", headers: [("X-Request-ID", "session-in-flight")])
+            #expect(session.status == 101)
+            try await session.sendText("hello")
+            #expect(await session.next()?.text == "Echo: hello")
+            let pid = try #require(Self.masterMessages(serve.records, "worker started").last.flatMap { Int32($0["worker_pid"] as? String ?? "") })
+            kill(pid, SIGKILL)
+            try await Self.waitFor(serve) { !Self.masterMessages($0, "worker died").isEmpty }
+            let died = try #require(Self.masterMessages(serve.records, "worker died").first)
+            #expect(died["status"] as? String == "\(128 + SIGKILL)")
+            #expect(died["requests_in_flight"] as? String == "2")
+            #expect(Set((died["request_ids"] as? String ?? "").split(separator: ",").map(String.init)) == ["upload-in-flight", "session-in-flight"])
+            // The replacement starts with an empty board: its own death names nothing.
+            try await Self.waitFor(serve) { Self.masterMessages($0, "worker serving").count == 2 }
+            let replacement = try #require(Self.masterMessages(serve.records, "worker started").last.flatMap { Int32($0["worker_pid"] as? String ?? "") })
+            kill(replacement, SIGKILL)
+            try await Self.waitFor(serve) { Self.masterMessages($0, "worker died").count == 2 }
+            #expect(Self.masterMessages(serve.records, "worker died").last?["request_ids"] == nil)
+            serve.signal(SIGTERM)
+            #expect(try await serve.waitForExit() == 0)
+        }
+    }
+
     /// A binary replaced under a running master by one that cannot serve (here a script that
     /// exits 3): the replacements die before they serve, and that ends the master.
     @Test func workersThatDieBeforeServingEndTheMasterWithStatus1AndOneClearLine() async throws {

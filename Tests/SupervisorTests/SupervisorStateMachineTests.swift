@@ -91,6 +91,18 @@ import Testing
         #expect(machine.phase == .running)
     }
 
+    @Test func aDeadWorkersLineNamesAtMost32OfTheRequestsItServedAndCountsAll() throws {
+        var machine = running(1)
+        let ids = (1...40).map { "request-\($0)" }
+        let actions = machine.workerExited(id: machine.workers[0].id, status: 132, serving: (ids, 41), now: t0)
+        let line = try #require(actions.compactMap { if case .log(let line) = $0, line.message == "worker died" { line } else { nil } }.first)
+        #expect(line.fields["requests_in_flight"] == "41")
+        #expect(line.fields["request_ids"] == ids.prefix(32).joined(separator: ","))
+        var quiet = running(1)
+        let idle = quiet.workerExited(id: quiet.workers[0].id, status: 132, now: t0)
+        #expect(idle.contains { if case .log(let line) = $0 { line.message == "worker died" && line.fields["request_ids"] == nil } else { false } })
+    }
+
     @Test func crashesOutsideTheWindowAreForgotten() {
         var machine = running(1)
         var now = t0

@@ -14,13 +14,16 @@ public enum AppFactory {
     /// are registered, so tests and embedders can add routes and hooks of their own.
     /// - Parameter node: the ID every worker of one master shares, so the hub's PostgreSQL link
     ///   ignores what its own node sent (the master relayed that already).
+    /// - Parameter inFlight: where the IDs of the requests being served are kept: a worker's
+    ///   board in memory its master reads when the worker dies.
     public static func makeApplication(
         config: PortcullisConfig,
         loggers: LoggerFactory,
         node: String = UUID().uuidString,
+        inFlight: InFlightRequests = InFlightRequests(),
         customize: (inout ApplicationBuilder) -> Void = { _ in }
     ) throws -> PortcullisApplication {
-        var builder = ApplicationBuilder(config: config, loggers: loggers)
+        var builder = ApplicationBuilder(config: config, loggers: loggers, inFlight: inFlight)
         let stateDir = config.server.stateDir
         builder.atStartup("state directory") {
             try FileManager.default.createDirectory(
@@ -88,7 +91,7 @@ public enum AppFactory {
         builder.register(AuthBlueprint.make(services: services, logger: loggers.logger("portcullis.auth")))
         builder.register(JobsBlueprint.make(services: services, mailPerUser: config.mail.maxPerUser))
         builder.register(WebSocketBlueprint.make(
-            services: services, settings: .init(config: config, hub: builder.hub, sessions: builder.webSockets)))
+            services: services, settings: .init(config: config, hub: builder.hub, sessions: builder.webSockets, inFlight: inFlight)))
         builder.registerDocs(version: apiVersion)
         customize(&builder)
         return builder.build()

@@ -24,10 +24,13 @@ public struct ApplicationBuilder {
     public let hub = Hub()
     /// The process's WebSocket connections.
     public let webSockets: WebSocketSessions
+    /// The IDs of the requests and WebSocket sessions this process is serving.
+    public let inFlight: InFlightRequests
 
-    init(config: PortcullisConfig, loggers: LoggerFactory) {
+    init(config: PortcullisConfig, loggers: LoggerFactory, inFlight: InFlightRequests) {
         self.config = config
         self.loggers = loggers
+        self.inFlight = inFlight
         self.webSockets = WebSocketSessions(limit: config.ws.maxConnections)
     }
 
@@ -84,7 +87,8 @@ public struct ApplicationBuilder {
             headers: SecurityHeaders(),
             cors: CORSPolicy(origins: config.cors.origins, allowCredentials: config.cors.allowCredentials),
             errors: ErrorResponses(logger: loggers.logger("portcullis.http")),
-            bodyLimit: BodyLimit(limit: config.server.maxBodyBytes)
+            bodyLimit: BodyLimit(limit: config.server.maxBodyBytes),
+            inFlight: inFlight
         ))
         var table = RouteTable()
         for blueprint in blueprints {

@@ -33,10 +33,13 @@ enum WebSocketBlueprint {
         let publishRate: Int
         let origins: Set<String>
         let anyOrigin: Bool
+        /// Where a session's handshake request ID stays while the session is open.
+        let inFlight: InFlightRequests
 
-        init(config: PortcullisConfig, hub: Hub, sessions: WebSocketSessions) {
+        init(config: PortcullisConfig, hub: Hub, sessions: WebSocketSessions, inFlight: InFlightRequests) {
             self.hub = hub
             self.sessions = sessions
+            self.inFlight = inFlight
             maxMessageBytes = config.ws.maxMessageBytes
             queueLimit = config.ws.sendQueueMessages
             queueBytes = config.ws.sendQueueBytes
@@ -153,7 +156,10 @@ enum WebSocketBlueprint {
         guard let seat = settings.sessions.takeSeat() else {
             throw APIError.unavailable("This server holds as many WebSocket connections as it may (ws.max_connections).")
         }
+        let requestID = context.requestID
         upgrade.accept(logger: context.logger) { inbound, outbound, sessionContext in
+            let ticket = settings.inFlight.enter(requestID)
+            defer { settings.inFlight.leave(ticket) }
             if let refusal {
                 try await outbound.close(.policyViolation, reason: refusal)
                 return

@@ -2,7 +2,8 @@ public import Hummingbird
 
 /// The edge of every request, in one middleware: identity, then the route behind the body
 /// limit with its errors rendered, then CORS, the security headers, the access line and
-/// compression on the way out.
+/// compression on the way out. While the route runs, the request's ID is on the process's
+/// ``InFlightRequests`` board, so a crash of this worker names the requests it took down.
 ///
 /// The stages are plain functions run in this one frame rather than a middleware each: every
 /// async layer costs each request a frame, an executor check and a copy of the context, and
@@ -17,11 +18,12 @@ public struct EdgeMiddleware: RouterMiddleware {
     let cors: CORSPolicy
     let errors: ErrorResponses
     let bodyLimit: BodyLimit
+    let inFlight: InFlightRequests
 
     /// - Parameter compression: nil when `server.compression` is off.
     public init(
         identity: RequestIdentity, compression: ResponseCompression?, accessLog: AccessLog, headers: SecurityHeaders,
-        cors: CORSPolicy, errors: ErrorResponses, bodyLimit: BodyLimit
+        cors: CORSPolicy, errors: ErrorResponses, bodyLimit: BodyLimit, inFlight: InFlightRequests
     ) {
         self.identity = identity
         self.compression = compression
@@ -30,6 +32,7 @@ public struct EdgeMiddleware: RouterMiddleware {
         self.cors = cors
         self.errors = errors
         self.bodyLimit = bodyLimit
+        self.inFlight = inFlight
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -40,6 +43,7 @@ public struct EdgeMiddleware: RouterMiddleware {
         if let preflight = cors.preflight(request) {
             response = preflight
         } else {
+            let ticket = inFlight.enter(context.requestID)
             do {
                 var request = request
                 if try bodyLimit.hasBody(request) { try await bodyLimit.collect(&request) }
@@ -47,6 +51,7 @@ public struct EdgeMiddleware: RouterMiddleware {
             } catch {
                 response = errors.response(for: error, to: request, context: context)
             }
+            inFlight.leave(ticket)
             cors.apply(to: &response, for: request)
         }
         headers.apply(to: &response, for: request, context: context)
