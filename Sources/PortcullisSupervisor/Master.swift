@@ -13,11 +13,19 @@ public final class Master {
     /// What happened, in the order it happened.
     enum Event: Sendable {
         case terminate, quit, hangup, addWorker, removeWorker
-        case ready(id: Int)
-        case heartbeat(id: Int)
+        case ready(id: Int, build: String)
+        case heartbeat(id: Int, load: WorkerLoad)
         case recycling(id: Int)
         case exited(id: Int, status: Int32)
         case tick
+        /// An asker on the control socket.
+        case command(ControlServer.Command, ControlReply)
+    }
+
+    /// What the master knows of a worker beyond the state machine: for `status`.
+    private struct WorkerReport {
+        let started: Date
+        var load = WorkerLoad(requests: 0, connections: 0)
     }
 
     private let request: ConfigRequest
@@ -36,22 +44,32 @@ public final class Master {
     private let relay: Relay
     /// Each running worker's board of the requests it serves, read when it exits.
     private var inFlight: [Int: InFlightRequests] = [:]
+    private var reports: [Int: WorkerReport] = [:]
+    private let build: String
+    private let started = Date()
+    private var control: ControlServer?
+    /// Askers waiting for the reload under way.
+    private var reloadWaiters: [ControlReply] = []
+    private var lastReload: ReloadReport?
     /// This node's ID, which its workers stamp on what they send to other nodes.
     private let node = UUID().uuidString
 
     /// - Parameters:
+    ///   - build: this binary's version and revision; every worker must report the same.
     ///   - request: how the configuration was loaded, to load it again on reload.
     ///   - workerArguments: the `--config`/`--profile` arguments each worker loads the configuration with.
     ///   - prepare: the once-only start-up work for a configuration, run before its first
     ///     worker starts: at start (a failure ends the master with status 1) and on each
     ///     reload (a failure refuses the reload).
     public init(
+        build: String,
         request: ConfigRequest,
         config: PortcullisConfig,
         workerArguments: [String],
         loggers: LoggerFactory,
         prepare: @escaping @Sendable (PortcullisConfig) async throws -> Void
     ) {
+        self.build = build
         self.request = request
         self.prepare = prepare
         self.config = config
@@ -59,7 +77,7 @@ public final class Master {
         self.workerArguments = workerArguments
         self.logger = loggers.logger("portcullis.master")
         self.relay = Relay(logger: logger)
-        self.machine = SupervisorStateMachine(workers: config.server.workers, rules: Self.rules(config))
+        self.machine = SupervisorStateMachine(workers: config.server.workers, rules: Self.rules(config, build: build))
         (events, queue) = AsyncStream.makeStream(of: Event.self)
     }
 
@@ -88,21 +106,27 @@ public final class Master {
                 logger.info("listening", metadata: ["address": .string(socket.boundDescription), "tls": .stringConvertible(socket.tls)])
             }
         } catch {
-            logger.critical("could not serve", metadata: ["error": .string(error.description)])
+            logger.critical("could not serve", metadata: ["error": .string("\(error)")])
             closeListeners()
             return 1
         }
+        defer { control?.close() }
         // Signals that arrive during the start-up work (migrations) wait in the queue and take
         // effect once it is done, rather than killing the master halfway through it.
         let signals = trapSignals()
         do {
             try await prepare(config)
+            // After the start-up work, which creates the state directory it may live in.
+            if !config.server.controlSocket.isEmpty {
+                control = try ControlServer(path: config.server.controlSocket)
+            }
         } catch {
             logger.critical("could not start", metadata: ["error": .string("\(error)")])
             for source in signals { source.cancel() }
             closeListeners()
             return 1
         }
+        control?.serve(events: queue)
         let ticker = Task { [queue] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(100))
@@ -123,12 +147,17 @@ public final class Master {
             case .hangup: await perform(machine.hangup())
             case .addWorker: await perform(machine.addWorker(now: now))
             case .removeWorker: await perform(machine.removeWorker())
-            case .ready(let id): await perform(machine.workerReady(id: id, now: now))
-            case .heartbeat(let id): machine.heartbeat(id: id, now: now)
+            case .ready(let id, let build): await perform(machine.workerReady(id: id, build: build, now: now))
+            case .heartbeat(let id, let load):
+                reports[id]?.load = load
+                machine.heartbeat(id: id, now: now)
             case .recycling(let id): await perform(machine.recycling(id: id, now: now))
             case .exited(let id, let status):
                 let serving = inFlight.removeValue(forKey: id)?.serving() ?? ([], 0)
+                reports[id] = nil
                 await perform(machine.workerExited(id: id, status: status, serving: serving, now: now))
+            case .command(let command, let reply):
+                await answer(command, reply)
             case .tick:
                 await perform(machine.tick(now: now))
                 if let interval = systemd.watchdogInterval, now - lastWatchdog >= interval {
@@ -160,7 +189,10 @@ public final class Master {
                 logger.info("master stopped", metadata: ["status": "\(code)"])
                 exitCode = code
             case .announceReady(let workers, let generation):
-                systemd.ready(workers: workers, generation: generation)
+                let failed = lastReload.flatMap { $0.succeeded ? nil : $0 }
+                systemd.ready(workers: workers, generation: generation, note: failed.map { "last reload \($0.outcome): \($0.problems.first ?? "")" })
+            case .reloadFinished(let outcome):
+                finishReload(outcome)
             case .announceReloading:
                 systemd.reloading()
             case .announceStopping:
@@ -187,11 +219,15 @@ public final class Master {
             board = shared
             // The worker is this binary again: its control socket at 3, its in-flight board at
             // 4 and the listeners at 5, 6, …
-            let pid = try Spawner.spawn(executable, arguments: arguments, passed: [pair[1], shared.fd] + listeners.map(\.descriptor))
+            // /proc/self/exe is this master's own build even after a package upgrade replaced
+            // the file at `executable`: a master's workers are always of its build.
+            let pid = try Spawner.spawn(
+                "/proc/self/exe", name: executable, arguments: arguments, passed: [pair[1], shared.fd] + listeners.map(\.descriptor))
             close(pair[1])
             close(shared.fd)
             machine.spawned(id: id, pid: pid)
             inFlight[id] = shared.board
+            reports[id] = WorkerReport(started: Date())
             logger.info("worker started", metadata: ["worker_index": "\(index)", "generation": "\(generation)", "worker_pid": "\(pid)"])
             relay.add(id, writer: ControlWriter(fd: pair[0], label: "portcullis-relay-\(id)", limit: config.ws.relayQueueBytes))
             WorkerChannel.watch(id: id, pid: pid, controlFD: pair[0], relay: relay, events: queue)
@@ -211,14 +247,14 @@ public final class Master {
             for problem in loaded.errors {
                 logger.error("reload refused", metadata: ["key": .string(problem.key), "layer": .string(problem.layer.rawValue), "problem": .string(problem.message)])
             }
-            await perform(machine.reloadRefused())
+            await perform(machine.reloadRefused(problems: loaded.errors.map(\.description)))
             return
         }
         do {
             try await prepare(loaded.config)
         } catch {
             logger.error("reload refused", metadata: ["error": .string("\(error)")])
-            await perform(machine.reloadRefused())
+            await perform(machine.reloadRefused(problems: ["the new configuration's start-up work failed: \(error)"]))
             return
         }
         if loaded.config.server.listen != config.server.listen {
@@ -231,6 +267,70 @@ public final class Master {
     private func closeListeners() {
         for socket in listeners { socket.close() }
         listeners.removeAll()
+    }
+
+    // MARK: Control socket
+
+    private func answer(_ command: ControlServer.Command, _ reply: ControlReply) async {
+        switch command {
+        case .status:
+            reply.send(status())
+        case .reload:
+            switch machine.phase {
+            case .running:
+                reloadWaiters.append(reply)
+                await perform(machine.hangup())
+            case .reloading:
+                reloadWaiters.append(reply)
+            default:
+                reply.send(ReloadReport(
+                    outcome: "ignored", at: RFC3339.now(), generation: machine.generation,
+                    problems: ["the master is \(Self.name(of: machine.phase)), not running steadily; nothing was reloaded"]))
+            }
+        }
+    }
+
+    private func finishReload(_ outcome: SupervisorStateMachine.ReloadOutcome) {
+        let report = switch outcome {
+        case .reloaded(let generation):
+            ReloadReport(outcome: "reloaded", at: RFC3339.now(), generation: generation, problems: [])
+        case .refused(let problems):
+            ReloadReport(outcome: "refused", at: RFC3339.now(), generation: machine.generation, problems: problems)
+        case .abandoned(let problem):
+            ReloadReport(outcome: "abandoned", at: RFC3339.now(), generation: machine.generation, problems: [problem])
+        }
+        lastReload = report
+        for waiter in reloadWaiters { waiter.send(report) }
+        reloadWaiters.removeAll()
+    }
+
+    private func status() -> MasterStatus {
+        MasterStatus(
+            build: build,
+            pid: getpid(),
+            startedAt: RFC3339.string(from: started),
+            uptimeSeconds: Int(Date().timeIntervalSince(started)),
+            phase: Self.name(of: machine.phase),
+            generation: machine.generation,
+            workers: machine.workers.map { worker in
+                let report = reports[worker.id]
+                return MasterStatus.Worker(
+                    pid: worker.pid, index: worker.index, generation: worker.generation, state: "\(worker.state)",
+                    startedAt: report.map { RFC3339.string(from: $0.started) } ?? "",
+                    requests: report?.load.requests ?? 0, connections: report?.load.connections ?? 0)
+            },
+            lastReload: lastReload
+        )
+    }
+
+    private static func name(of phase: SupervisorStateMachine.Phase) -> String {
+        switch phase {
+        case .booting: "booting"
+        case .running: "running"
+        case .reloading: "reloading"
+        case .stopping: "stopping"
+        case .stopped: "stopped"
+        }
     }
 
     private func log(_ line: SupervisorStateMachine.LogLine) {
@@ -261,13 +361,15 @@ public final class Master {
         }
     }
 
-    private static func rules(_ config: PortcullisConfig) -> SupervisorStateMachine.Rules {
-        SupervisorStateMachine.Rules(
+    private static func rules(_ config: PortcullisConfig, build: String) -> SupervisorStateMachine.Rules {
+        var rules = SupervisorStateMachine.Rules(
             workerTimeout: config.server.workerTimeout,
             crashLoopMax: config.server.crashLoopMax,
             stopBudget: config.server.drainDelay + config.server.gracefulTimeout + .seconds(1),
             drainDelay: config.server.drainDelay
         )
+        rules.build = build
+        return rules
     }
 
     private static func number(of signal: SupervisorStateMachine.Signal) -> Int32 {

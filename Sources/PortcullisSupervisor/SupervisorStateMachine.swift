@@ -22,6 +22,8 @@ public struct SupervisorStateMachine: Sendable {
         public var stopBudget: Duration
         /// How long `/readyz` says 503 before the master closes its listening sockets.
         public var drainDelay: Duration
+        /// The master's build; a worker that reports another is killed before it serves.
+        public var build = ""
 
         public init(workerTimeout: Duration, crashLoopMax: Int, stopBudget: Duration, drainDelay: Duration) {
             self.workerTimeout = workerTimeout
@@ -73,7 +75,7 @@ public struct SupervisorStateMachine: Sendable {
         case signal(pid: Int32, Signal)
         /// Every worker serves: tell systemd `READY=1`.
         case announceReady(workers: Int, generation: Int)
-        /// Re-read and validate the configuration, then report with ``reloadLoaded(workers:now:)`` or ``reloadRefused()``.
+        /// Re-read and validate the configuration, then report with ``reloadLoaded(workers:now:)`` or ``reloadRefused(problems:)``.
         case loadConfiguration
         case announceReloading
         case announceStopping
@@ -81,6 +83,18 @@ public struct SupervisorStateMachine: Sendable {
         case closeListeners
         case log(LogLine)
         case exit(code: Int32)
+        /// A reload ended: tell whoever asked for it.
+        case reloadFinished(ReloadOutcome)
+    }
+
+    /// How a reload ended.
+    public enum ReloadOutcome: Sendable, Equatable {
+        /// The new generation serves.
+        case reloaded(generation: Int)
+        /// The new configuration is invalid or its start-up work failed; nothing changed.
+        case refused(problems: [String])
+        /// A worker of the new generation died before it served; the old generation serves on.
+        case abandoned(problem: String)
     }
 
     public enum Signal: Sendable, Equatable {
@@ -127,10 +141,21 @@ public struct SupervisorStateMachine: Sendable {
         if let slot = slot(id) { workers[slot].pid = pid }
     }
 
-    public mutating func workerReady(id: Int, now: ContinuousClock.Instant) -> [Action] {
+    /// The worker serves. When `build` is given and is not the master's, the worker is killed
+    /// instead, and its death counts as one before serving.
+    public mutating func workerReady(id: Int, build: String? = nil, now: ContinuousClock.Instant) -> [Action] {
         guard let slot = slot(id) else { return [] }
         workers[slot].lastSeen = now
         guard workers[slot].state == .starting else { return [] }
+        if let build, build != rules.build {
+            workers[slot].killed = true
+            var actions: [Action] = [.log(LogLine(
+                level: .error, message: "worker runs another build than its master; killing it",
+                fields: fields(workers[slot]).merging(["worker_build": build, "master_build": rules.build]) { $1 }
+            ))]
+            if let pid = workers[slot].pid { actions.append(.signal(pid: pid, .kill)) }
+            return actions
+        }
         workers[slot].state = .serving
         var actions: [Action] = [.log(LogLine(level: .info, message: "worker serving", fields: fields(workers[slot])))]
         switch phase {
@@ -144,6 +169,7 @@ public struct SupervisorStateMachine: Sendable {
                 workers[old].state = .stopping
                 if let pid = workers[old].pid { actions.append(.signal(pid: pid, .terminate)) }
             }
+            actions.append(.reloadFinished(.reloaded(generation: new)))
             actions.append(.announceReady(workers: desired, generation: new))
             actions.append(.log(LogLine(level: .info, message: "reloaded", fields: ["workers": "\(desired)", "generation": "\(new)"])))
         default:
@@ -289,9 +315,9 @@ public struct SupervisorStateMachine: Sendable {
             + (0..<count).map { spawn(index: $0, generation: generation, now: now) }
     }
 
-    /// The new configuration was invalid: keep the running generation.
-    public mutating func reloadRefused() -> [Action] {
-        [.announceReady(workers: desired, generation: generation)]
+    /// The new configuration was invalid, or its start-up work failed: keep the running generation.
+    public mutating func reloadRefused(problems: [String]) -> [Action] {
+        [.reloadFinished(.refused(problems: problems)), .announceReady(workers: desired, generation: generation)]
     }
 
     /// TTIN: one worker more.
@@ -335,6 +361,7 @@ public struct SupervisorStateMachine: Sendable {
         generation -= 1
         desired = previousDesired
         phase = .running
+        actions.append(.reloadFinished(.abandoned(problem: "a worker of the new generation exited with status \(status) before serving")))
         actions.append(.announceReady(workers: desired, generation: generation))
         return actions
     }

@@ -12,8 +12,9 @@ struct SystemdNotifier {
         watchdogInterval = sd_watchdog_enabled(0, &microseconds) > 0 ? .microseconds(Int64(microseconds / 2)) : nil
     }
 
-    func ready(workers: Int, generation: Int) {
-        send("READY=1\nSTATUS=serving with \(workers) worker(s), generation \(generation)")
+    /// - Parameter note: added to the status line, such as why the last reload failed.
+    func ready(workers: Int, generation: Int, note: String? = nil) {
+        send("READY=1\nSTATUS=serving with \(workers) worker(s), generation \(generation)" + (note.map { "; \($0)" } ?? ""))
     }
 
     func reloading() {

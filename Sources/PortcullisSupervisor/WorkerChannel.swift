@@ -19,8 +19,8 @@ enum WorkerChannel {
                 do {
                     while let message = try reader.next() {
                         switch message {
-                        case .ready: events.yield(.ready(id: id))
-                        case .heartbeat: events.yield(.heartbeat(id: id))
+                        case .ready(let build): events.yield(.ready(id: id, build: build))
+                        case .heartbeat(let load): events.yield(.heartbeat(id: id, load: load))
                         case .recycle: events.yield(.recycling(id: id))
                         case .relay: relay.forward(message, from: id)
                         }

@@ -4,6 +4,9 @@ import ArgumentParser
 @main
 struct Portcullis: AsyncParsableCommand {
     static let version = "0.1.0"
+    /// This binary's version and revision: what a worker tells its master, which starts
+    /// only workers of its own build.
+    static let build = "\(version) \(BuildInfo.gitRevision)"
 
     static let configuration = CommandConfiguration(
         commandName: "portcullis",
@@ -15,7 +18,7 @@ struct Portcullis: AsyncParsableCommand {
             """,
         subcommands: [
             ServeCommand.self, CheckConfigCommand.self, ConfigCommand.self, MigrateCommand.self, UserCommand.self,
-            VersionCommand.self, WorkerCommand.self,
+            VersionCommand.self, ReloadCommand.self, StatusCommand.self, WorkerCommand.self,
         ]
     )
 }

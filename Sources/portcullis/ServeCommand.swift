@@ -55,7 +55,7 @@ struct ServeCommand: AsyncParsableCommand {
         let lifecycleLogger = loggers.logger("portcullis.lifecycle")
         let prepared = Mutex<PortcullisApplication?>(nil)
         let master = Master(
-            request: options.request(workers: workers, listen: listen), config: loaded.config, workerArguments: workerArguments, loggers: loggers
+            build: Portcullis.build, request: options.request(workers: workers, listen: listen), config: loaded.config, workerArguments: workerArguments, loggers: loggers
         ) { config in
             let app = try AppFactory.makeApplication(config: config, loggers: loggers)
             try await app.lifecycle.runStartup(logger: lifecycleLogger)

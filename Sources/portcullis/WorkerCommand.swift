@@ -52,7 +52,9 @@ struct WorkerCommand: AsyncParsableCommand {
             return listener
         }
         let heartbeat = min(config.server.workerTimeout / 4, .seconds(1))
-        let control = WorkerControl(fd: controlFD, heartbeatInterval: heartbeat, relayLimit: config.ws.relayQueueBytes, logger: logger)
+        let load = LoadCounter()
+        let control = WorkerControl(
+            fd: controlFD, heartbeatInterval: heartbeat, relayLimit: config.ws.relayQueueBytes, load: load, build: Portcullis.build, logger: logger)
         let limit = config.server.maxRequests > 0
             ? RequestLimit(limit: config.server.maxRequests + Int.random(in: 0...config.server.maxRequestsJitter)) { control.recycle() }
             : nil
@@ -61,7 +63,7 @@ struct WorkerCommand: AsyncParsableCommand {
         control.link(app.hub)
         logger.info("worker starting", metadata: ["generation": "\(generation)"])
         do {
-            try await ServingProcess.run(app: app, listeners: listeners, requestLimit: limit, companions: [control]) { _ in control.ready() }
+            try await ServingProcess.run(app: app, listeners: listeners, requestLimit: limit, load: load, companions: [control]) { _ in control.ready() }
         } catch {
             loggers.flush()
             logger.critical("could not serve", metadata: ["error": .string("\(error)")])

@@ -340,26 +340,50 @@ import Testing
         }
     }
 
-    /// A binary replaced under a running master by one that cannot serve (here a script that
-    /// exits 3): the replacements die before they serve, and that ends the master.
+    /// A configuration file broken under a running master (without a reload): the workers that
+    /// replace a killed one cannot load it and die before they serve, and that ends the master.
     @Test func workersThatDieBeforeServingEndTheMasterWithStatus1AndOneClearLine() async throws {
+        try await withTemporaryDirectory { directory in
+            let file = try directory.write("portcullis.yaml", "server:\n  workers: 1\n")
+            let serve = try ServeProcess(
+                ["--config", file, "--listen", "127.0.0.1:0"],
+                environment: serveEnvironment(directory, ["PORTCULLIS_SERVER_CRASH_LOOP_MAX": "1"]), in: directory.path)
+            _ = try await Self.waitUntilReady(serve)
+            _ = try directory.write("portcullis.yaml", "server:\n  workers: 0\n")
+            let pid = try #require(Self.masterMessages(serve.records, "worker started").last.flatMap { Int32($0["worker_pid"] as? String ?? "") })
+            kill(pid, SIGKILL)
+            #expect(try await serve.waitForExit() == 1)
+            #expect(Self.masterMessages(serve.records, "worker died").count == 1)
+            let boot = Self.masterMessages(serve.records, "worker died before serving")
+            #expect(boot.count == 2)
+            #expect(boot.allSatisfy { $0["status"] as? String == "78" })
+            let critical = serve.records.filter { $0["level"] as? String == "critical" }
+            #expect(critical.count == 1)
+            #expect((critical.first?["msg"] as? String)?.hasPrefix("crash loop: 2 workers died before serving within 60 s") == true)
+        }
+    }
+
+    /// A package upgrade replaces the binary under the running master: the workers it starts
+    /// afterwards are still of its own build (`/proc/self/exe`), never the new file's.
+    @Test func aBinaryReplacedUnderTheMasterDoesNotChangeItsWorkersBuild() async throws {
         try await withTemporaryDirectory { directory in
             let binary = directory.path + "/portcullis"
             try FileManager.default.copyItem(atPath: PortcullisBinary.path, toPath: binary)
             let serve = try ServeProcess(
                 command: [binary, "serve", "--listen", "127.0.0.1:0", "--workers", "1"],
                 environment: serveEnvironment(directory, ["PORTCULLIS_SERVER_CRASH_LOOP_MAX": "1"]), in: directory.path)
-            _ = try await Self.waitUntilReady(serve)
+            let port = try await Self.waitUntilReady(serve)
             try FileManager.default.removeItem(atPath: binary)
             _ = try directory.write("portcullis", "#!/bin/sh\nexit 3\n", mode: 0o755)
             let pid = try #require(Self.masterMessages(serve.records, "worker started").last.flatMap { Int32($0["worker_pid"] as? String ?? "") })
             kill(pid, SIGKILL)
-            #expect(try await serve.waitForExit() == 1)
-            #expect(Self.masterMessages(serve.records, "worker died").count == 1)
-            #expect(Self.masterMessages(serve.records, "worker died before serving").count == 2)
-            let critical = serve.records.filter { $0["level"] as? String == "critical" }
-            #expect(critical.count == 1)
-            #expect((critical.first?["msg"] as? String)?.hasPrefix("crash loop: 2 workers died before serving within 60 s") == true)
+            try await Self.waitFor(serve) { Self.masterMessages($0, "worker serving").count == 2 }
+            #expect(Self.masterMessages(serve.records, "worker died before serving").isEmpty)
+            let replacement = try #require(Self.masterMessages(serve.records, "worker started").last?["worker_pid"] as? String)
+            #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(replacement)/exe")) == binary + " (deleted)")
+            #expect(try await Self.get(port).status == .ok)
+            serve.signal(SIGTERM)
+            #expect(try await serve.waitForExit() == 0)
         }
     }
 }

@@ -33,7 +33,7 @@ import Testing
         for (key, value) in [
             ("Type", "notify"), ("NotifyAccess", "main"), ("User", "portcullis"),
             ("ExecStartPre", "/usr/bin/portcullis check-config"), ("ExecStart", "/usr/bin/portcullis serve"),
-            ("ExecReload", "/bin/kill -HUP $MAINPID"), ("KillMode", "mixed"), ("Restart", "on-failure"),
+            ("ExecReload", "/usr/bin/portcullis reload"), ("KillMode", "mixed"), ("Restart", "on-failure"),
             ("RestartPreventExitStatus", "78"), ("EnvironmentFile", "/etc/portcullis/secrets.env"),
             ("StateDirectory", "portcullis"), ("RuntimeDirectory", "portcullis"), ("ConfigurationDirectory", "portcullis"),
             ("Requires", "portcullis.socket"), ("Environment", "SWIFT_BACKTRACE=enable=no"),

@@ -175,6 +175,7 @@ import Testing
         #expect(signals(last).map(\.pid) == old.map { $0.pid! })
         #expect(signals(last).allSatisfy { $0.signal == .terminate })
         #expect(last.contains(.announceReady(workers: 3, generation: 2)))
+        #expect(last.contains(.reloadFinished(.reloaded(generation: 2))))
         #expect(machine.phase == .running)
         for worker in old {
             let exited = machine.workerExited(id: worker.id, status: 0, now: t0)
@@ -192,16 +193,34 @@ import Testing
         let actions = machine.workerExited(id: started[1].id, status: 78, now: t0)
         #expect(Set(signals(actions).map(\.pid)) == [600, 602])
         #expect(actions.contains(.announceReady(workers: 2, generation: 1)))
+        #expect(actions.contains(.reloadFinished(.abandoned(problem: "a worker of the new generation exited with status 78 before serving"))))
         #expect(machine.phase == .running)
         #expect(machine.generation == 1)
         #expect(machine.desired == 2)
         #expect(machine.workers.filter { $0.generation == 1 }.allSatisfy { $0.state == .serving })
     }
 
+    @Test func aWorkerOfAnotherBuildIsKilledAndItsDeathCountsAsOneBeforeServing() throws {
+        var rules = self.rules
+        rules.build = "1.0 aaa"
+        var machine = Machine(workers: 1, rules: rules)
+        let spawn = try #require(spawns(machine.start(now: t0)).first)
+        machine.spawned(id: spawn.id, pid: 900)
+        let actions = machine.workerReady(id: spawn.id, build: "1.1 bbb", now: t0)
+        #expect(signals(actions).map(\.pid) == [900] && signals(actions).map(\.signal) == [.kill])
+        #expect(!actions.contains(.announceReady(workers: 1, generation: 1)))
+        #expect(machine.phase == .booting)
+        let died = machine.workerExited(id: spawn.id, status: 137, now: t0)
+        #expect(died.contains { if case .log(let line) = $0 { line.message == "worker died before serving" } else { false } })
+        let again = try #require(spawns(machine.tick(now: t0 + .seconds(1))).first)
+        machine.spawned(id: again.id, pid: 901)
+        #expect(machine.workerReady(id: again.id, build: "1.0 aaa", now: t0 + .seconds(1)).contains(.announceReady(workers: 1, generation: 1)))
+    }
+
     @Test func aRefusedReloadKeepsTheRunningGeneration() {
         var machine = running(2)
         _ = machine.hangup()
-        #expect(machine.reloadRefused() == [.announceReady(workers: 2, generation: 1)])
+        #expect(machine.reloadRefused(problems: ["p"]) == [.reloadFinished(.refused(problems: ["p"])), .announceReady(workers: 2, generation: 1)])
         #expect(machine.generation == 1)
         #expect(machine.phase == .running)
     }

@@ -30,6 +30,8 @@ public struct PortcullisConfig: Sendable {
         public var compression: Bool
         /// Bodies known to be smaller than this are sent as they are.
         public var compressionMinBytes: Int
+        /// Where the master answers `portcullis status` and `portcullis reload`; empty: nowhere.
+        public var controlSocket: String
     }
 
     public struct TLS: Sendable {
@@ -158,7 +160,8 @@ public struct PortcullisConfig: Sendable {
             maxRequestsJitter: settings[Settings.maxRequestsJitter],
             crashLoopMax: settings[Settings.crashLoopMax],
             compression: settings[Settings.compression],
-            compressionMinBytes: settings[Settings.compressionMinBytes]
+            compressionMinBytes: settings[Settings.compressionMinBytes],
+            controlSocket: settings[Settings.controlSocket]
         )
         tls = TLS(
             certFile: settings[Settings.tlsCertFile],

@@ -38,6 +38,12 @@ public enum Settings {
     public static let maxRequestsJitter = Setting<Int>("server.max_requests_jitter", default: 0, check: Check.within(0...100_000_000))
     public static let crashLoopMax = Setting<Int>("server.crash_loop_max", default: 5, check: Check.within(1...1000))
     public static let compression = Setting<Bool>("server.compression", default: true)
+    public static let controlSocket = Setting<String>("server.control_socket", default: { context in
+        if let systemd = context.environment["RUNTIME_DIRECTORY"]?.split(separator: ":").first, !systemd.isEmpty {
+            return systemd + "/control.sock"
+        }
+        return context.profile == .production ? "/run/portcullis/control.sock" : context.stateDir + "/control.sock"
+    }, check: { $0.utf8.count > 107 ? "must be at most 107 bytes, the longest path a unix socket may have" : nil })
     public static let compressionMinBytes = Setting<Int>("server.compression_min_bytes", default: 1024, check: Check.within(0...1_073_741_824))
 
     public static let tlsCertFile = Setting<String>("tls.cert_file", default: "")
@@ -113,7 +119,7 @@ public enum Settings {
     static let all: [any AnySetting] = [
         profile, stateDir, listen, workers, gracefulTimeout, drainDelay, headerTimeout, idleTimeout, bodyTimeout,
         maxConnections, maxBodyBytes, trustedProxies, forwardedHeader, workerTimeout, maxRequests, maxRequestsJitter, crashLoopMax,
-        compression, compressionMinBytes,
+        compression, compressionMinBytes, controlSocket,
         tlsCertFile, tlsKeyFile, tlsListen, tlsMinVersion, tlsHandshakeTimeout,
         secretKey, jwtSecretKey, jwtTTL, jwtIssuer, jwtAudience, loginMaxFailures, loginMaxFailuresPerClient, loginMaxFailuresPerUser, passwordHashCost,
         passwordHashConcurrency, passwordHashQueue,

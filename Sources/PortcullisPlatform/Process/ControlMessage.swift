@@ -1,12 +1,16 @@
 /// What travels on a worker's control socket, both ways, as length-prefixed frames: four
 /// bytes of big-endian length (of what follows), a kind byte, the body. The worker says
-/// `ready`, `heartbeat` and `recycle`; either side sends `relay`, a hub message that the master
-/// passes on to every other worker.
+/// `ready` (with its build, which must be its master's), `heartbeat` (with what it has served
+/// so far) and `recycle`; either side sends `relay`, a hub message that the master passes on to
+/// every other worker.
 public enum ControlMessage: Sendable, Equatable {
-    case ready
-    case heartbeat
+    case ready(build: String)
+    case heartbeat(WorkerLoad)
     case recycle
     case relay([UInt8])
+
+    /// The longest build description a `ready` frame carries.
+    public static let maximumBuildLength = 256
 
     /// The largest frame either side accepts: a hub message of 64 MiB (the largest
     /// `ws.max_message_bytes`) with its topic and kind.
@@ -15,8 +19,8 @@ public enum ControlMessage: Sendable, Equatable {
     /// The frame's bytes.
     public var encoded: [UInt8] {
         let (kind, body): (UInt8, [UInt8]) = switch self {
-        case .ready: (1, [])
-        case .heartbeat: (2, [])
+        case .ready(let build): (1, build.utf8.count <= Self.maximumBuildLength ? Array(build.utf8) : Array("?".utf8))
+        case .heartbeat(let load): (2, Self.bigEndian(load.requests) + Self.bigEndian(load.connections))
         case .recycle: (3, [])
         case .relay(let bytes): (4, bytes)
         }
@@ -26,6 +30,17 @@ public enum ControlMessage: Sendable, Equatable {
         var frame = [UInt8(length >> 24), UInt8(length >> 16 & 0xff), UInt8(length >> 8 & 0xff), UInt8(length & 0xff), kind]
         frame += body
         return frame
+    }
+
+    /// Eight bytes, big-endian; a negative count is sent as 0.
+    private static func bigEndian(_ value: Int) -> [UInt8] {
+        let unsigned = UInt64(max(0, value))
+        return (0..<8).map { UInt8(truncatingIfNeeded: unsigned >> (56 - 8 * $0)) }
+    }
+
+    /// The count eight big-endian bytes hold, at most `Int.max`.
+    private static func integer(_ bytes: ArraySlice<UInt8>) -> Int {
+        Int(clamping: bytes.reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
     }
 
     /// Reassembles frames from the bytes a socket delivers, in whatever pieces they come.
@@ -56,13 +71,31 @@ public enum ControlMessage: Sendable, Equatable {
                 start = 0
             }
             switch kind {
-            case 1: return .ready
-            case 2: return .heartbeat
+            case 1:
+                guard body.count <= ControlMessage.maximumBuildLength, let build = String(validating: body, as: UTF8.self) else {
+                    throw ControlFrameError(detail: "build of \(body.count) bytes")
+                }
+                return .ready(build: build)
+            case 2:
+                guard body.count == 16 else { throw ControlFrameError(detail: "heartbeat of \(body.count) bytes") }
+                return .heartbeat(WorkerLoad(requests: ControlMessage.integer(body[0..<8]), connections: ControlMessage.integer(body[8..<16])))
             case 3: return .recycle
             case 4: return .relay(body)
             default: throw ControlFrameError(detail: "kind \(kind)")
             }
         }
+    }
+}
+
+/// What a worker reports with each heartbeat: the responses it has sent since it started and
+/// the connections it holds now.
+public struct WorkerLoad: Sendable, Equatable {
+    public var requests: Int
+    public var connections: Int
+
+    public init(requests: Int, connections: Int) {
+        self.requests = requests
+        self.connections = connections
     }
 }
 

@@ -17,12 +17,13 @@ public enum Spawner {
 
     /// Starts `executable` with `arguments` and this process's environment.
     /// - Parameters:
+    ///   - name: the child's `argv[0]`, when not `executable` (which may be `/proc/self/exe`).
     ///   - standard: descriptors of this process to install as the child's 0, 1 and 2; those
     ///     left out are inherited as they are.
     ///   - passed: descriptors of this process to install as the child's 3, 4, … in order.
     /// - Returns: the child's process id.
     public static func spawn(
-        _ executable: String, arguments: [String], standard: [Int32: Int32] = [:], passed: [Int32] = []
+        _ executable: String, name: String? = nil, arguments: [String], standard: [Int32: Int32] = [:], passed: [Int32] = []
     ) throws(Failure) -> Int32 {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -47,7 +48,7 @@ public enum Spawner {
         posix_spawnattr_setsigmask(&attributes, &emptyMask)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
 
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let argv = ([name ?? executable] + arguments).map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         var environment: [UnsafeMutablePointer<CChar>?] = []
         var cursor = environ

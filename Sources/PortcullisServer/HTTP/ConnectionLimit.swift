@@ -16,8 +16,12 @@ final class ConnectionLimit: Sendable {
 
     let limit: Int
     private let state = Mutex(State())
+    private let load: LoadCounter
 
-    init(limit: Int) { self.limit = limit }
+    init(limit: Int, load: LoadCounter) {
+        self.limit = limit
+        self.load = load
+    }
 
     /// A handler for the front of a listener's pipeline, where it sees each accepted connection.
     func makeServerChannelHandler() -> some ChannelInboundHandler { Counter(owner: self) }
@@ -29,6 +33,7 @@ final class ConnectionLimit: Sendable {
     }
 
     private func opened(_ connection: any Channel, on listener: any Channel) {
+        load.opened()
         let pause = state.withLock { state in
             if !state.listeners.contains(where: { $0 === listener }) { state.listeners.append(listener) }
             state.open += 1
@@ -41,6 +46,7 @@ final class ConnectionLimit: Sendable {
     }
 
     private func closed() {
+        load.closed()
         let resume = state.withLock { state in
             state.open -= 1
             guard state.paused, state.open < limit else { return [any Channel]() }

@@ -32,20 +32,25 @@ public final class HTTPServer: Service {
     let logger: Logger
     let onListening: @Sendable ([SocketAddress]) async -> Void
     let requestLimit: RequestLimit?
+    let load: LoadCounter
     private let date = HTTPDate()
     private let accepted = AcceptedConnections()
     private let connections: ConnectionLimit
 
-    /// - Parameter onListening: called once every listener is bound, with the bound addresses.
+    /// - Parameters:
+    ///   - load: counts the responses and connections this server serves.
+    ///   - onListening: called once every listener is bound, with the bound addresses.
     public init(
         app: PortcullisApplication,
         listeners: [Listener],
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         requestLimit: RequestLimit? = nil,
+        load: LoadCounter = LoadCounter(),
         onListening: @escaping @Sendable ([SocketAddress]) async -> Void = { _ in }
     ) {
         self.requestLimit = requestLimit
-        self.connections = ConnectionLimit(limit: app.config.server.maxConnections)
+        self.load = load
+        self.connections = ConnectionLimit(limit: app.config.server.maxConnections, load: load)
         self.app = app
         self.listeners = listeners
         self.eventLoopGroup = eventLoopGroup
@@ -156,6 +161,7 @@ public final class HTTPServer: Service {
         let appLogger = app.logger
         let date = self.date
         let requestLimit = self.requestLimit
+        let load = self.load
         return { request, writer, channel in
             var context = AppRequestContext(source: .init(channel: channel, logger: appLogger))
             context.viaTLS = tls
@@ -166,7 +172,8 @@ public final class HTTPServer: Service {
                 response = Response(status: .internalServerError)
             }
             response.headers.set(.date, date.now())
-            let lastAllowed = requestLimit?.count() ?? false
+            let served = load.responded()
+            let lastAllowed = requestLimit?.isLast(served) ?? false
             if lastAllowed { response.headers[.connection] = "close" }
             try await writer.write(response: response.head, body: response.body)
             // The rest of a refused body is not worth reading: stop reading and let the connection close.

@@ -1,9 +1,7 @@
-import Synchronization
-
-/// `server.max_requests`: counts responses and calls `reached` once, on the last one, so the
-/// worker can be replaced before it has served too long.
-public final class RequestLimit: Sendable {
-    private let served = Atomic<Int>(0)
+/// `server.max_requests`: calls `reached` once, on the last response a worker may send, so the
+/// worker can be replaced before it has served too long. The responses are counted by
+/// ``LoadCounter``.
+public struct RequestLimit: Sendable {
     private let limit: Int
     private let reached: @Sendable () -> Void
 
@@ -12,10 +10,9 @@ public final class RequestLimit: Sendable {
         self.reached = reached
     }
 
-    /// Counts one response; true when it is the last this worker serves.
-    func count() -> Bool {
-        let now = served.add(1, ordering: .relaxed).newValue
-        if now == limit { reached() }
-        return now >= limit
+    /// True when the response that made the count `served` is at or past the limit.
+    func isLast(_ served: Int) -> Bool {
+        if served == limit { reached() }
+        return served >= limit
     }
 }

@@ -12,17 +12,20 @@ import UnixSignals
 /// reverse order.
 public enum ServingProcess {
     /// Serves `app` on `listeners` until stopped. Returns normally after a graceful or immediate stop.
-    /// - Parameter companions: services that run beside the server; when one returns, the process stops gracefully.
+    /// - Parameters:
+    ///   - load: counts what the server serves, for the worker's heartbeat.
+    ///   - companions: services that run beside the server; when one returns, the process stops gracefully.
     public static func run(
         app: PortcullisApplication,
         listeners: [Listener],
         requestLimit: RequestLimit? = nil,
+        load: LoadCounter = LoadCounter(),
         companions: [any Service] = [],
         onListening: @escaping @Sendable ([SocketAddress]) async -> Void = { _ in }
     ) async throws {
         let logger = app.loggers.logger("portcullis.lifecycle")
         try await app.lifecycle.run(logger: logger) {
-            let server = HTTPServer(app: app, listeners: listeners, requestLimit: requestLimit, onListening: onListening)
+            let server = HTTPServer(app: app, listeners: listeners, requestLimit: requestLimit, load: load, onListening: onListening)
             let services = app.services + [Together(services: [server] + app.workloads)] + companions
             let group = ServiceGroup(configuration: .init(
                 services: services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) },

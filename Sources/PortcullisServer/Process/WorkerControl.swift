@@ -6,8 +6,8 @@ import PortcullisPlatform
 import ServiceLifecycle
 import Synchronization
 
-/// The worker's end of its control socket to the master: says `ready` once it serves, sends a
-/// `heartbeat` while its concurrency runtime is alive, says `recycle` when `max_requests` is
+/// The worker's end of its control socket to the master: says `ready` (with its build) once it
+/// serves, sends a `heartbeat` (with what it served) while its concurrency runtime is alive, says `recycle` when `max_requests` is
 /// reached, carries the hub's messages to and from the other workers, and stops the worker
 /// when the master is gone.
 public final class WorkerControl: Service {
@@ -18,19 +18,25 @@ public final class WorkerControl: Service {
     private let stops: AsyncStream<String>
     private let writer: ControlWriter
     private let hub = Mutex<Hub?>(nil)
+    private let load: LoadCounter
+    private let build: String
 
-    /// - Parameter relayLimit: `ws.relay_queue_bytes`, the bytes of hub messages that may wait
-    ///   for the master.
-    public init(fd: Int32, heartbeatInterval: Duration, relayLimit: Int, logger: Logger) {
+    /// - Parameters:
+    ///   - relayLimit: `ws.relay_queue_bytes`, the bytes of hub messages that may wait for the master.
+    ///   - load: what the heartbeats report.
+    ///   - build: this binary's version and revision, which the master checks against its own.
+    public init(fd: Int32, heartbeatInterval: Duration, relayLimit: Int, load: LoadCounter, build: String, logger: Logger) {
         self.fd = fd
         self.heartbeatInterval = heartbeatInterval
+        self.load = load
+        self.build = build
         self.logger = logger
         self.writer = ControlWriter(fd: fd, label: "portcullis-control", limit: relayLimit)
         (stops, stop) = AsyncStream.makeStream(of: String.self)
     }
 
     /// Tells the master this worker serves.
-    public func ready() { writer.send(.ready) }
+    public func ready() { writer.send(.ready(build: build)) }
 
     /// Tells the master this worker reached `max_requests`, and stops it gracefully.
     public func recycle() {
@@ -56,7 +62,7 @@ public final class WorkerControl: Service {
                 }
                 group.addTask { [self] in
                     while !Task.isCancelled {
-                        writer.send(.heartbeat)
+                        writer.send(.heartbeat(load.load))
                         try? await Task.sleep(for: heartbeatInterval)
                     }
                     return nil
