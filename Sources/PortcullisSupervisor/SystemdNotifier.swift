@@ -12,9 +12,11 @@ struct SystemdNotifier {
         watchdogInterval = sd_watchdog_enabled(0, &microseconds) > 0 ? .microseconds(Int64(microseconds / 2)) : nil
     }
 
-    /// - Parameter note: added to the status line, such as why the last reload failed.
+    /// - Parameter note: added to the status line, such as why the last reload failed; only its
+    ///   first line and at most 200 characters, since a notification is one datagram of lines.
     func ready(workers: Int, generation: Int, note: String? = nil) {
-        send("READY=1\nSTATUS=serving with \(workers) worker(s), generation \(generation)" + (note.map { "; \($0)" } ?? ""))
+        let shown = note.map { "; " + String(($0.split(whereSeparator: \.isNewline).first ?? "").prefix(200)) } ?? ""
+        send("READY=1\nSTATUS=serving with \(workers) worker(s), generation \(generation)" + shown)
     }
 
     func reloading() {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import PortcullisPlatform
 import PortcullisSupervisor
 
@@ -8,10 +9,17 @@ struct ControlSocketOptions: ParsableArguments {
     var socket: String?
 
     /// `--socket`, or `server.control_socket` from the configuration. The configuration need
-    /// not be valid: a reload is often asked for because it changed.
+    /// not be valid: a reload is often asked for because it changed. When the file cannot be
+    /// read at all, neither its profile nor its socket is known, and the package's socket is
+    /// asked if there is one.
     func path(_ options: ConfigOptions) throws -> String {
         if let socket { return socket }
-        let path = ConfigLoader.load(options.request()).config.server.controlSocket
+        let loaded = ConfigLoader.load(options.request())
+        if loaded.errors.contains(where: { $0.key == ConfigLoader.fileKey }),
+            FileManager.default.fileExists(atPath: Settings.packagedControlSocket) {
+            return Settings.packagedControlSocket
+        }
+        let path = loaded.config.server.controlSocket
         guard !path.isEmpty else {
             printToStandardError("portcullis: server.control_socket is \"\" (off): the master answers nowhere; give --socket")
             throw ExitCode.failure

@@ -96,7 +96,12 @@ import Testing
             for (name, frame, code) in cases {
                 let client = try await WebSocketTestClient.open(port: port, path: "/ws/echo")
                 #expect(client.status == 101, "\(name)")
-                try await client.sendRaw(frame)
+                do {
+                    try await client.sendRaw(frame)
+                } catch where code == 1009 {
+                    // The server closes once the frame's header says it is too large; the rest
+                    // of the megabyte may then meet a reset. The close frame came first.
+                }
                 let close = await client.nextClose(timeout: 10)
                 #expect(close?.closeCode == code, "\(name): \(String(describing: close))")
             }

@@ -32,6 +32,29 @@ import Testing
         }
     }
 
+    /// systemd waits for READY=1 after RELOADING=1; a refused reload must send it too, in one
+    /// datagram of one-line assignments whatever the problem was.
+    @Test func aRefusedReloadSaysReadyAgainWithTheFirstProblemOnTheStatusLine() async throws {
+        try await withTemporaryDirectory { directory in
+            let notify = try NotifySocket(directory: directory.path)
+            let file = try directory.write("portcullis.yaml", "server:\n  workers: 1\n")
+            let serve = try ServeProcess(["--config", file, "--listen", "127.0.0.1:0"], environment: serveEnvironment(directory, [
+                "NOTIFY_SOCKET": notify.path,
+            ]), in: directory.path)
+            _ = try await serve.waitForPort()
+            try await notify.waitFor("READY=1")
+            _ = try directory.write("portcullis.yaml", "server:\n  workers: 1\n" + String(repeating: "# padding\n", count: 800) + "server:\n  workers: 0\n")
+            serve.signal(SIGHUP)
+            let reloading = try await notify.waitFor("RELOADING=1")
+            let readyAgain = try await notify.waitFor("READY=1", after: (notify.messages.firstIndex(of: reloading) ?? 0) + 1)
+            let lines = readyAgain.split(separator: "\n")
+            #expect(lines.count == 2)
+            #expect(lines.last == "STATUS=serving with 1 worker(s), generation 1; last reload refused: error: config (file): \(file) is not valid YAML: line 1: server given twice in one mapping")
+            serve.signal(SIGTERM)
+            #expect(try await serve.waitForExit() == 0)
+        }
+    }
+
     @Test func socketActivationServesOnThePassedSocketAndIgnoresListen() async throws {
         try await withTemporaryDirectory { directory in
             let port = try freeLoopbackPort()

@@ -20,7 +20,7 @@ public struct LoadedConfiguration: Sendable {
 /// Every problem is collected; nothing stops at the first one, so one run of `check-config` lists them all.
 public enum ConfigLoader {
     /// The key under which problems with the configuration file itself are reported.
-    static let fileKey = "config"
+    public static let fileKey = "config"
 
     public static func load(_ request: ConfigRequest) -> LoadedConfiguration {
         var problems: [ConfigProblem] = []
@@ -143,7 +143,7 @@ public enum ConfigLoader {
             guard let found = try YAMLKeys.leafKeys(of: data) else { return FileLoad(path: path) }
             keys = found
         } catch {
-            return FileLoad(problems: [ConfigProblem(.error, key: fileKey, layer: .file, "\(path) is not valid YAML: \(error)")])
+            return FileLoad(problems: [ConfigProblem(.error, key: fileKey, layer: .file, "\(path) is not valid YAML: \(YAMLProblem.describe(error))")])
         }
         do {
             let snapshot = try YAMLSnapshot(data: data.bytes, providerName: path, parsingOptions: .default)
@@ -153,7 +153,7 @@ public enum ConfigLoader {
                 path: path
             )
         } catch {
-            return FileLoad(problems: [ConfigProblem(.error, key: fileKey, layer: .file, "\(path) cannot be used: \(error)")])
+            return FileLoad(problems: [ConfigProblem(.error, key: fileKey, layer: .file, "\(path) cannot be used: \(YAMLProblem.describe(error))")])
         }
     }
 

@@ -38,11 +38,13 @@ public enum Settings {
     public static let maxRequestsJitter = Setting<Int>("server.max_requests_jitter", default: 0, check: Check.within(0...100_000_000))
     public static let crashLoopMax = Setting<Int>("server.crash_loop_max", default: 5, check: Check.within(1...1000))
     public static let compression = Setting<Bool>("server.compression", default: true)
+    /// Where the package's master answers: its `RuntimeDirectory=`.
+    public static let packagedControlSocket = "/run/portcullis/control.sock"
     public static let controlSocket = Setting<String>("server.control_socket", default: { context in
         if let systemd = context.environment["RUNTIME_DIRECTORY"]?.split(separator: ":").first, !systemd.isEmpty {
             return systemd + "/control.sock"
         }
-        return context.profile == .production ? "/run/portcullis/control.sock" : context.stateDir + "/control.sock"
+        return context.profile == .production ? packagedControlSocket : context.stateDir + "/control.sock"
     }, check: { $0.utf8.count > 107 ? "must be at most 107 bytes, the longest path a unix socket may have" : nil })
     public static let compressionMinBytes = Setting<Int>("server.compression_min_bytes", default: 1024, check: Check.within(0...1_073_741_824))
 
