@@ -87,7 +87,10 @@ import Testing
         #expect(outcome.status == 64)
     }
 
-    @Test(arguments: [["--help"], ["serve", "--help"], ["check-config", "--help"], ["config", "show", "--help"], ["version", "--help"]])
+    @Test(arguments: [
+        ["--help"], ["serve", "--help"], ["check-config", "--help"], ["config", "show", "--help"], ["version", "--help"],
+        ["status", "--help"], ["reload", "--help"],
+    ])
     func everyCommandHasHelp(arguments: [String]) async throws {
         let outcome = try await PortcullisBinary.run(arguments, environment: [:], in: NSTemporaryDirectory())
         #expect(outcome.status == 0)
