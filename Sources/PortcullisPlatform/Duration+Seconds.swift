@@ -1,5 +1,6 @@
 extension Duration {
-    /// The duration in seconds, as a number: for `Date` arithmetic, log fields and NIO timeouts.
+    /// The duration in seconds, as a number: for `Date` arithmetic, rates and log fields (NIO
+    /// timeouts take the `Duration` itself: `TimeAmount(_:)`).
     public var seconds: Double {
         let (seconds, attoseconds) = components
         return Double(seconds) + Double(attoseconds) / 1e18

@@ -1,3 +1,5 @@
+import PortcullisPlatform
+
 /// `ws.publish_rate`: how fast one connection may publish to the hub (broadcast, chat,
 /// pub/sub). A token bucket of one second's worth: a burst of `rate` messages at once, then
 /// `rate` a second; a connection cannot make every other subscriber's queue its own.
@@ -14,9 +16,7 @@ struct PublishRate: Sendable {
     /// Whether a message published at `now` is within the rate; it takes a token if so.
     mutating func admit(now: ContinuousClock.Instant = .now) -> Bool {
         if let last {
-            let elapsed = now - last
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            tokens = min(Double(rate), tokens + seconds * Double(rate))
+            tokens = min(Double(rate), tokens + (now - last).seconds * Double(rate))
         }
         last = now
         guard tokens >= 1 else { return false }

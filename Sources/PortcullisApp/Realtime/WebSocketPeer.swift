@@ -91,7 +91,7 @@ final class WebSocketPeer: HubSubscriber, Sendable {
         guard !closing.exchange(true, ordering: .relaxed) else { return }
         endQueue()
         let channel = context.channel
-        channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(WebSocketUpgrade.closeHandshakeTimeout.seconds * 1e9))) {
+        channel.eventLoop.scheduleTask(in: TimeAmount(WebSocketUpgrade.closeHandshakeTimeout)) {
             channel.close(promise: nil)
         }
         let outbound = self.outbound

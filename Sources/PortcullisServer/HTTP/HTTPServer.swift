@@ -121,7 +121,7 @@ public final class HTTPServer: Service {
                 if first { continuation.resume(returning: outcome) }
             }
             future.whenComplete { _ in finish(true) }
-            eventLoop.scheduleTask(in: .nanoseconds(Int64(timeout.seconds * 1e9))) { finish(false) }
+            eventLoop.scheduleTask(in: TimeAmount(timeout)) { finish(false) }
         }
     }
 

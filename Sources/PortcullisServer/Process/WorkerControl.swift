@@ -75,6 +75,9 @@ public final class WorkerControl: Service {
         } onGracefulShutdown: { [stop] in
             stop.finish()
         }
+        // The writer's queue may still hold `recycle`: a worker that exited before it went out
+        // would look to the master like one that died.
+        writer.drain()
     }
 
     /// Reads what the master sends — hub messages from the other workers — until its end
