@@ -182,6 +182,7 @@ let package = Package(
             name: "TestSupport",
             dependencies: [
                 "PortcullisPlatform",
+                "PortcullisPersistence",
                 "CPosixSpawn",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

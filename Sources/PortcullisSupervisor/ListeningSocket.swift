@@ -13,11 +13,6 @@ public struct ListeningSocket: Sendable {
     /// Whether workers speak TLS on it.
     public var tls = false
 
-    /// The worker's `--listen-fd` value for this socket at descriptor `fd`.
-    func workerArgument(fd: Int32) -> String {
-        "\(fd)=" + (tls ? "tls:" : "") + boundDescription
-    }
-
     public struct BindError: Error, CustomStringConvertible {
         public let description: String
     }

@@ -7,9 +7,16 @@ import PortcullisPlatform
 /// The prefork master: owns the listening sockets, starts workers by re-executing this binary,
 /// and supervises them until it is told to stop. It serves no requests.
 ///
-/// The loop reads top to bottom: signals, worker messages, worker exits and a clock tick all
-/// arrive as events on one queue; the ``SupervisorStateMachine`` decides; ``perform(_:)`` acts.
+/// The loop reads top to bottom: signals, worker messages, worker exits, a clock tick and the
+/// end of a reload's preparation all arrive as events on one queue; the
+/// ``SupervisorStateMachine`` decides; ``perform(_:)`` acts. Nothing on the loop waits: a
+/// reload's configuration and start-up work run in a task of their own.
 public final class Master {
+    /// Undoes a configuration's start-up work (the app's shutdown hooks).
+    public typealias Shutdown = @Sendable () async -> Void
+    /// A configuration's once-only start-up work; returns what undoes it.
+    public typealias Prepare = @Sendable (PortcullisConfig) async throws -> Shutdown
+
     /// What happened, in the order it happened.
     enum Event: Sendable {
         case terminate, quit, hangup, addWorker, removeWorker
@@ -20,18 +27,24 @@ public final class Master {
         case tick
         /// An asker on the control socket.
         case command(ControlServer.Command, ControlReply)
+        /// A reload's configuration is valid and its start-up work done.
+        case reloadPrepared(PortcullisConfig, Shutdown)
+        /// A reload's configuration is invalid or its start-up work failed.
+        case reloadRefused(problems: [String])
     }
 
-    /// What the master knows of a worker beyond the state machine: for `status`.
+    /// What the master knows of a running worker beyond the state machine.
     private struct WorkerReport {
         let started: Date
+        /// The board of the requests it serves, read when it exits.
+        let inFlight: InFlightRequests
+        /// What its last heartbeat said, for `status`.
         var load = WorkerLoad(requests: 0, connections: 0)
     }
 
     private let request: ConfigRequest
     private var config: PortcullisConfig
     private let executable: String
-    private let workerArguments: [String]
     private let logger: Logger
     private var machine: SupervisorStateMachine
     private var listeners: [ListeningSocket] = []
@@ -40,10 +53,10 @@ public final class Master {
     private var exitCode: Int32?
     private let systemd = SystemdNotifier()
     private var lastWatchdog = ContinuousClock.now
-    private let prepare: @Sendable (PortcullisConfig) async throws -> Void
+    private let prepare: Prepare
+    /// Undoes the start-up work of the configuration the workers run.
+    private var shutdown: Shutdown?
     private let relay: Relay
-    /// Each running worker's board of the requests it serves, read when it exits.
-    private var inFlight: [Int: InFlightRequests] = [:]
     private var reports: [Int: WorkerReport] = [:]
     private let build: String
     private let started = Date()
@@ -56,33 +69,39 @@ public final class Master {
 
     /// - Parameters:
     ///   - build: this binary's version and revision; every worker must report the same.
-    ///   - request: how the configuration was loaded, to load it again on reload.
-    ///   - workerArguments: the `--config`/`--profile` arguments each worker loads the configuration with.
+    ///   - request: how the configuration was loaded, to load it again on reload; each worker
+    ///     loads it from the same inputs.
     ///   - prepare: the once-only start-up work for a configuration, run before its first
     ///     worker starts: at start (a failure ends the master with status 1) and on each
-    ///     reload (a failure refuses the reload).
+    ///     reload (a failure refuses the reload). What it returns runs once that configuration
+    ///     is replaced, or when the master stops.
     public init(
         build: String,
         request: ConfigRequest,
         config: PortcullisConfig,
-        workerArguments: [String],
         loggers: LoggerFactory,
-        prepare: @escaping @Sendable (PortcullisConfig) async throws -> Void
+        prepare: @escaping Prepare
     ) {
         self.build = build
         self.request = request
         self.prepare = prepare
         self.config = config
         self.executable = Self.currentExecutable()
-        self.workerArguments = workerArguments
         self.logger = loggers.logger("portcullis.master")
         self.relay = Relay(logger: logger)
         self.machine = SupervisorStateMachine(workers: config.server.workers, rules: Self.rules(config, build: build))
         (events, queue) = AsyncStream.makeStream(of: Event.self)
     }
 
-    /// Runs until stopped; returns the process exit status.
+    /// Runs until stopped, then undoes the start-up work of the configuration it ran last;
+    /// returns the process exit status.
     public func run() async -> Int32 {
+        let status = await supervise()
+        await shutdown?()
+        return status
+    }
+
+    private func supervise() async -> Int32 {
         do {
             let passed = SocketActivation.takePassedSockets()
             if passed.isEmpty {
@@ -115,7 +134,7 @@ public final class Master {
         // effect once it is done, rather than killing the master halfway through it.
         let signals = trapSignals()
         do {
-            try await prepare(config)
+            shutdown = try await prepare(config)
             // After the start-up work, which creates the state directory it may live in.
             if !config.server.controlSocket.isEmpty {
                 control = try ControlServer(path: config.server.controlSocket)
@@ -153,11 +172,14 @@ public final class Master {
                 machine.heartbeat(id: id, now: now)
             case .recycling(let id): await perform(machine.recycling(id: id, now: now))
             case .exited(let id, let status):
-                let serving = inFlight.removeValue(forKey: id)?.serving() ?? ([], 0)
-                reports[id] = nil
+                let serving = reports.removeValue(forKey: id)?.inFlight.serving() ?? ([], 0)
                 await perform(machine.workerExited(id: id, status: status, serving: serving, now: now))
             case .command(let command, let reply):
                 await answer(command, reply)
+            case .reloadPrepared(let prepared, let undo):
+                await reloadPrepared(prepared, undo: undo)
+            case .reloadRefused(let problems):
+                await perform(machine.reloadRefused(problems: problems))
             case .tick:
                 await perform(machine.tick(now: now))
                 if let interval = systemd.watchdogInterval, now - lastWatchdog >= interval {
@@ -179,8 +201,8 @@ public final class Master {
                 spawnWorker(id: id, index: index, generation: generation)
             case .signal(let pid, let signal):
                 kill(pid, Self.number(of: signal))
-            case .loadConfiguration:
-                await reload()
+            case .prepareReload:
+                prepareReload()
             case .closeListeners:
                 closeListeners()
             case .log(let line):
@@ -208,26 +230,24 @@ public final class Master {
             queue.yield(.exited(id: id, status: 127))
             return
         }
-        var arguments = ["worker", "--control-fd", "3", "--in-flight-fd", "4", "--index", "\(index)", "--generation", "\(generation)", "--node", node]
-        for (offset, socket) in listeners.enumerated() {
-            arguments += ["--listen-fd", socket.workerArgument(fd: 5 + Int32(offset))]
-        }
-        arguments += workerArguments
+        let invocation = WorkerInvocation(
+            index: index, generation: generation, node: node,
+            listeners: listeners.map { WorkerInvocation.InheritedSocket(address: $0.boundDescription, tls: $0.tls) },
+            configFile: request.configFile, profile: request.profile, workers: request.workers, listen: request.listen)
         var board: (board: InFlightRequests, fd: Int32)?
         do {
             let shared = try InFlightRequests.shared()
             board = shared
-            // The worker is this binary again: its control socket at 3, its in-flight board at
-            // 4 and the listeners at 5, 6, …
+            // The worker is this binary again, with the descriptors in the invocation's order.
             // /proc/self/exe is this master's own build even after a package upgrade replaced
             // the file at `executable`: a master's workers are always of its build.
             let pid = try Spawner.spawn(
-                "/proc/self/exe", name: executable, arguments: arguments, passed: [pair[1], shared.fd] + listeners.map(\.descriptor))
+                "/proc/self/exe", name: executable, arguments: ["worker"] + invocation.arguments,
+                passed: [pair[1], shared.fd] + listeners.map(\.descriptor))
             close(pair[1])
             close(shared.fd)
             machine.spawned(id: id, pid: pid)
-            inFlight[id] = shared.board
-            reports[id] = WorkerReport(started: Date())
+            reports[id] = WorkerReport(started: Date(), inFlight: shared.board)
             logger.info("worker started", metadata: ["worker_index": "\(index)", "generation": "\(generation)", "worker_pid": "\(pid)"])
             relay.add(id, writer: ControlWriter(fd: pair[0], label: "portcullis-relay-\(id)", limit: config.ws.relayQueueBytes))
             WorkerChannel.watch(id: id, pid: pid, controlFD: pair[0], relay: relay, events: queue)
@@ -240,28 +260,44 @@ public final class Master {
         }
     }
 
-    private func reload() async {
+    /// Loads the configuration and runs its start-up work in a task of its own, which reports
+    /// back as an event: the loop goes on reading heartbeats, pinging the watchdog and
+    /// handling signals and deaths meanwhile, however long the migrations take.
+    private func prepareReload() {
         logger.info("reloading the configuration")
-        let loaded = ConfigLoader.load(request)
-        guard loaded.errors.isEmpty else {
-            for problem in loaded.errors {
-                logger.error("reload refused", metadata: ["key": .string(problem.key), "layer": .string(problem.layer.rawValue), "problem": .string(problem.message)])
+        Task { [request, prepare, logger, queue] in
+            let loaded = ConfigLoader.load(request)
+            guard loaded.errors.isEmpty else {
+                for problem in loaded.errors {
+                    logger.error("reload refused", metadata: ["key": .string(problem.key), "layer": .string(problem.layer.rawValue), "problem": .string(problem.message)])
+                }
+                queue.yield(.reloadRefused(problems: loaded.errors.map(\.description)))
+                return
             }
-            await perform(machine.reloadRefused(problems: loaded.errors.map(\.description)))
+            do {
+                queue.yield(.reloadPrepared(loaded.config, try await prepare(loaded.config)))
+            } catch {
+                logger.error("reload refused", metadata: ["error": .string("\(error)")])
+                queue.yield(.reloadRefused(problems: ["the new configuration's start-up work failed: \(error)"]))
+            }
+        }
+    }
+
+    /// Starts the prepared configuration's generation, and undoes the start-up work of the one
+    /// it replaces; a preparation that finished after a stop began is undone at once.
+    private func reloadPrepared(_ prepared: PortcullisConfig, undo: @escaping Shutdown) async {
+        guard machine.phase == .preparing else {
+            await undo()
             return
         }
-        do {
-            try await prepare(loaded.config)
-        } catch {
-            logger.error("reload refused", metadata: ["error": .string("\(error)")])
-            await perform(machine.reloadRefused(problems: ["the new configuration's start-up work failed: \(error)"]))
-            return
-        }
-        if loaded.config.server.listen != config.server.listen {
+        if prepared.server.listen != config.server.listen {
             logger.warning("server.listen changes take effect on restart, not on reload")
         }
-        config = loaded.config
-        await perform(machine.reloadLoaded(workers: loaded.config.server.workers, now: .now))
+        config = prepared
+        let replaced = shutdown
+        shutdown = undo
+        await perform(machine.reloadPrepared(workers: prepared.server.workers, now: .now))
+        if let replaced { Task { await replaced() } }
     }
 
     private func closeListeners() {
@@ -280,7 +316,7 @@ public final class Master {
             case .running:
                 reloadWaiters.append(reply)
                 await perform(machine.hangup())
-            case .reloading:
+            case .preparing, .reloading:
                 reloadWaiters.append(reply)
             default:
                 reply.send(ReloadReport(
@@ -291,14 +327,12 @@ public final class Master {
     }
 
     private func finishReload(_ outcome: SupervisorStateMachine.ReloadOutcome) {
-        let report = switch outcome {
-        case .reloaded(let generation):
-            ReloadReport(outcome: "reloaded", at: RFC3339.now(), generation: generation, problems: [])
-        case .refused(let problems):
-            ReloadReport(outcome: "refused", at: RFC3339.now(), generation: machine.generation, problems: problems)
-        case .abandoned(let problem):
-            ReloadReport(outcome: "abandoned", at: RFC3339.now(), generation: machine.generation, problems: [problem])
+        let (name, generation, problems): (String, Int, [String]) = switch outcome {
+        case .reloaded(let generation): ("reloaded", generation, [])
+        case .refused(let problems): ("refused", machine.generation, problems)
+        case .abandoned(let problem): ("abandoned", machine.generation, [problem])
         }
+        let report = ReloadReport(outcome: name, at: RFC3339.now(), generation: generation, problems: problems)
         lastReload = report
         for waiter in reloadWaiters { waiter.send(report) }
         reloadWaiters.removeAll()
@@ -327,6 +361,7 @@ public final class Master {
         switch phase {
         case .booting: "booting"
         case .running: "running"
+        case .preparing: "preparing"
         case .reloading: "reloading"
         case .stopping: "stopping"
         case .stopped: "stopped"

@@ -2,8 +2,10 @@
 /// sockets or clocks of its own, so every rule is unit-tested. ``Master`` feeds it and does
 /// what it says.
 ///
-/// Workers come in generations: a reload starts generation N+1, waits until all of it serves,
-/// then retires generation N.
+/// Workers come in generations. A reload first prepares (the configuration is loaded and its
+/// start-up work runs off the master's loop, so heartbeats, the watchdog, signals and worker
+/// deaths are handled meanwhile), then starts generation N+1, waits until all of it serves,
+/// and retires generation N.
 public struct SupervisorStateMachine: Sendable {
     /// Fixed rules, from the configuration.
     public struct Rules: Sendable {
@@ -59,6 +61,9 @@ public struct SupervisorStateMachine: Sendable {
         /// The first generation is starting; not ready yet.
         case booting
         case running
+        /// A reload loads its configuration and runs its start-up work; the running
+        /// generation serves on.
+        case preparing
         /// Generation `generation` is starting to replace the one before.
         case reloading(generation: Int)
         case stopping(graceful: Bool, deadline: ContinuousClock.Instant, exitCode: Int32)
@@ -75,8 +80,9 @@ public struct SupervisorStateMachine: Sendable {
         case signal(pid: Int32, Signal)
         /// Every worker serves: tell systemd `READY=1`.
         case announceReady(workers: Int, generation: Int)
-        /// Re-read and validate the configuration, then report with ``reloadLoaded(workers:now:)`` or ``reloadRefused(problems:)``.
-        case loadConfiguration
+        /// Load and validate the configuration and run its start-up work without blocking the
+        /// loop, then report with ``reloadPrepared(workers:now:)`` or ``reloadRefused(problems:)``.
+        case prepareReload
         case announceReloading
         case announceStopping
         /// Close the master's copies of the listening sockets so new connections are refused.
@@ -297,15 +303,15 @@ public struct SupervisorStateMachine: Sendable {
 
     /// HUP: reload, unless a stop or another reload is under way.
     public mutating func hangup() -> [Action] {
-        guard phase == .running else {
-            return [.log(LogLine(level: .warning, message: "reload ignored: the master is not running steadily", fields: ["phase": "\(phase)"]))]
-        }
-        return [.announceReloading, .loadConfiguration]
+        guard phase == .running else { return [notSteady("reload ignored")] }
+        phase = .preparing
+        return [.announceReloading, .prepareReload]
     }
 
-    /// The new configuration is valid: start its generation.
-    public mutating func reloadLoaded(workers count: Int, now: ContinuousClock.Instant) -> [Action] {
-        guard phase == .running else { return [] }
+    /// The new configuration is valid and its start-up work done: start its generation.
+    /// Ignored unless a reload is preparing (a stop may have begun meanwhile).
+    public mutating func reloadPrepared(workers count: Int, now: ContinuousClock.Instant) -> [Action] {
+        guard phase == .preparing else { return [] }
         previousDesired = desired
         generation += 1
         desired = count
@@ -317,12 +323,15 @@ public struct SupervisorStateMachine: Sendable {
 
     /// The new configuration was invalid, or its start-up work failed: keep the running generation.
     public mutating func reloadRefused(problems: [String]) -> [Action] {
-        [.reloadFinished(.refused(problems: problems)), .announceReady(workers: desired, generation: generation)]
+        guard phase == .preparing else { return [] }
+        phase = .running
+        return [.reloadFinished(.refused(problems: problems)), .announceReady(workers: desired, generation: generation)]
     }
 
     /// TTIN: one worker more.
     public mutating func addWorker(now: ContinuousClock.Instant) -> [Action] {
-        guard phase == .running, desired < 512 else { return [] }
+        guard phase == .running else { return [notSteady("worker count change ignored")] }
+        guard desired < 512 else { return [] }
         desired += 1
         return [
             .log(LogLine(level: .info, message: "adding a worker", fields: ["workers": "\(desired)"])),
@@ -332,7 +341,8 @@ public struct SupervisorStateMachine: Sendable {
 
     /// TTOU: one worker less, never below one.
     public mutating func removeWorker() -> [Action] {
-        guard phase == .running, desired > 1 else { return [] }
+        guard phase == .running else { return [notSteady("worker count change ignored")] }
+        guard desired > 1 else { return [] }
         desired -= 1
         guard let slot = workers.lastIndex(where: { $0.generation == generation && $0.index == desired && $0.state != .stopping }) else {
             return []
@@ -375,19 +385,30 @@ public struct SupervisorStateMachine: Sendable {
         return min(.milliseconds(100 * (1 << exponent)), .seconds(10))
     }
 
+    private func notSteady(_ what: String) -> Action {
+        .log(LogLine(level: .warning, message: "\(what): the master is not running steadily", fields: ["phase": "\(phase)"]))
+    }
+
     private var isServingPhase: Bool {
         switch phase {
-        case .booting, .running, .reloading: true
+        case .booting, .running, .preparing, .reloading: true
         case .stopping, .stopped: false
         }
     }
 
     private mutating func beginStop(graceful: Bool, exitCode: Int32, now: ContinuousClock.Instant) -> [Action] {
+        var actions: [Action] = []
+        switch phase {
+        case .preparing, .reloading:
+            actions.append(.reloadFinished(.abandoned(problem: "the master began to stop before the reload finished")))
+        default:
+            break
+        }
         let deadline = graceful ? now + rules.stopBudget : now
         phase = .stopping(graceful: graceful, deadline: deadline, exitCode: exitCode)
         pendingSpawns.removeAll()
         stopStarted = now
-        var actions: [Action] = [.announceStopping]
+        actions.append(.announceStopping)
         if !graceful || rules.drainDelay == .zero {
             listenersClosed = true
             actions.append(.closeListeners)

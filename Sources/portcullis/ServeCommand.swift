@@ -3,7 +3,6 @@ import Logging
 import PortcullisApp
 import PortcullisPlatform
 import PortcullisSupervisor
-import Synchronization
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -44,25 +43,17 @@ struct ServeCommand: AsyncParsableCommand {
             "profile": .string(loaded.config.profile.rawValue),
             "config_file": .string(loaded.configFile ?? "none"),
         ])
-        // Workers load the configuration from exactly the inputs the master did.
-        var workerArguments: [String] = []
-        if let file = options.config { workerArguments += ["--config", file] }
-        if let profile = options.profile { workerArguments += ["--profile", profile] }
-        if let workers { workerArguments += ["--workers", "\(workers)"] }
-        for address in listen { workerArguments += ["--listen", address] }
-        // The master's own lifecycle hooks: start-up per configuration, shutdown once at the end,
-        // from the application of the last configuration whose start-up succeeded.
+        // The master's own lifecycle hooks: start-up per configuration, shutdown once that
+        // configuration is replaced or the master stops.
         let lifecycleLogger = loggers.logger("portcullis.lifecycle")
-        let prepared = Mutex<PortcullisApplication?>(nil)
         let master = Master(
-            build: Portcullis.build, request: options.request(workers: workers, listen: listen), config: loaded.config, workerArguments: workerArguments, loggers: loggers
+            build: Portcullis.build, request: options.request(workers: workers, listen: listen), config: loaded.config, loggers: loggers
         ) { config in
             let app = try AppFactory.makeApplication(config: config, loggers: loggers)
             try await app.lifecycle.runStartup(logger: lifecycleLogger)
-            prepared.withLock { $0 = app }
+            return { await app.lifecycle.runShutdown(logger: lifecycleLogger) }
         }
         let status = await master.run()
-        if let app = prepared.withLock({ $0 }) { await app.lifecycle.runShutdown(logger: lifecycleLogger) }
         guard status == 0 else { throw ExitCode(status) }
         logger.info("stopped")
     }

@@ -231,6 +231,73 @@ import Testing
         }
     }
 
+    /// A reload whose start-up work waits — here its migration, on the lock another node's
+    /// migration would hold — longer than `server.worker_timeout` and the watchdog interval:
+    /// the master goes on reading heartbeats, pinging the watchdog and replacing a worker that
+    /// dies, and the running generation serves on until the new one is ready.
+    @Test func aReloadWhoseStartUpWorkOutlastsTheWorkerTimeoutAndTheWatchdogKillsNothing() async throws {
+        try await withTemporaryDirectory { directory in
+            try await TestDatabase.with(.postgres, in: directory) { database in
+                let notify = try NotifySocket(directory: directory.path)
+                let serve = try ServeProcess(["--listen", "127.0.0.1:0", "--workers", "2"], environment: DatabaseProcessTests.environment(directory, database, [
+                    "PORTCULLIS_SERVER_WORKER_TIMEOUT": "2", "NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "2000000",
+                ]), in: directory.path)
+                let port = try await Self.waitUntilReady(serve)
+                let window = try await Self.reloadFiveSecondsInto(serve, port: port, holding: database)
+                try await Self.waitFor(serve) { !Self.masterMessages($0, "reloaded").isEmpty }
+                #expect(Self.masterMessages(serve.records, "worker missed its heartbeat; killing it").isEmpty)
+                #expect(Self.masterMessages(serve.records, "worker died").count == 1, "only the worker the test killed")
+                let pings = notify.arrivals(of: "WATCHDOG=1").filter(window.contains)
+                let longest = Self.longestGap(pings)
+                #expect(pings.count >= 5, "pinged throughout the 5 s of preparing: \(pings.count) pings")
+                #expect(longest < .seconds(2), "no gap as long as WATCHDOG_USEC; the longest was \(longest)")
+                serve.signal(SIGTERM)
+                #expect(try await serve.waitForExit() == 0)
+            }
+        }
+    }
+
+    /// The longest time between two consecutive instants.
+    static func longestGap(_ instants: [ContinuousClock.Instant]) -> Duration {
+        zip(instants, instants.dropFirst()).map { $1 - $0 }.max() ?? .zero
+    }
+
+    /// Sends HUP, kills a worker while the reload prepares and serves a request 5 s into it;
+    /// returns the time from when the preparing was seen to start to when the 5 s were over.
+    private static func reloadFiveSecondsInto(
+        _ serve: ServeProcess, port: Int, holding database: TestDatabase
+    ) async throws -> ClosedRange<ContinuousClock.Instant> {
+        try await database.holdingMigrationLock {
+            serve.signal(SIGHUP)
+            try await waitFor(serve) { !masterMessages($0, "reloading the configuration").isEmpty }
+            let held = ContinuousClock.now
+            let victim = try #require(masterMessages(serve.records, "worker started").first.flatMap { Int32($0["worker_pid"] as? String ?? "") })
+            kill(victim, SIGKILL)
+            try await waitFor(serve) { masterMessages($0, "worker serving").count == 3 }
+            try await Task.sleep(until: held + .seconds(5))
+            #expect(masterMessages(serve.records, "reloading").isEmpty, "still preparing: the migration waits for the lock")
+            #expect(try await get(port).status == .ok)
+            return held...ContinuousClock.now
+        }
+    }
+
+    /// TERM while a reload prepares stops the master at once; the preparation is abandoned.
+    @Test func termWhileAReloadPreparesStopsTheMaster() async throws {
+        try await withTemporaryDirectory { directory in
+            try await TestDatabase.with(.postgres, in: directory) { database in
+                let serve = try ServeProcess(
+                    ["--listen", "127.0.0.1:0", "--workers", "1"], environment: DatabaseProcessTests.environment(directory, database), in: directory.path)
+                _ = try await Self.waitUntilReady(serve)
+                try await database.holdingMigrationLock {
+                    serve.signal(SIGHUP)
+                    try await Self.waitFor(serve) { !Self.masterMessages($0, "reloading the configuration").isEmpty }
+                    serve.signal(SIGTERM)
+                    #expect(try await serve.waitForExit(timeout: .seconds(15)) == 0, "stopped while the lock is still held")
+                }
+            }
+        }
+    }
+
     @Test func ttinAndTtouAddAndRemoveOneWorker() async throws {
         try await withTemporaryDirectory { directory in
             let serve = try ServeProcess(["--listen", "127.0.0.1:0", "--workers", "1"], environment: serveEnvironment(directory), in: directory.path)

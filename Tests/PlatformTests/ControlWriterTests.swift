@@ -38,29 +38,3 @@ import Testing
         writer.drain()
     }
 }
-
-@Suite struct ControlMessageTests {
-    func decode(_ bytes: [UInt8]) throws -> ControlMessage? {
-        var reader = ControlMessage.Reader()
-        reader.append(bytes[...])
-        return try reader.next()
-    }
-
-    @Test func readyAndHeartbeatCarryTheBuildAndTheLoad() throws {
-        let messages: [ControlMessage] = [
-            .ready(build: "1.2.3 abc1234"),
-            .heartbeat(WorkerLoad(requests: 1 << 40, connections: 17)),
-            .recycle,
-            .relay([1, 2, 3]),
-        ]
-        for message in messages { #expect(try decode(message.encoded) == message) }
-    }
-
-    @Test func malformedReadyAndHeartbeatBodiesAreRefused() {
-        #expect(throws: ControlFrameError.self) { try decode([0, 0, 0, 3, 2, 0, 0]) }
-        #expect(throws: ControlFrameError.self) { try decode([0, 0, 0, 3, 1, 0xff, 0xfe]) }
-        let long = [UInt8](repeating: 0x61, count: ControlMessage.maximumBuildLength + 1)
-        #expect(throws: ControlFrameError.self) { try decode([0, 0, 1, 2, 1] + long) }
-        #expect(throws: ControlFrameError.self) { try decode(Array(ControlMessage.relay([0]).encoded.prefix(4)) + [9, 0]) }
-    }
-}

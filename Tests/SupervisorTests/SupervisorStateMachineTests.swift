@@ -164,8 +164,9 @@ import Testing
     @Test func reloadStartsANewGenerationAndRetiresTheOldOnceItServes() {
         var machine = running(2)
         let old = machine.workers
-        #expect(machine.hangup() == [.announceReloading, .loadConfiguration])
-        let started = spawns(machine.reloadLoaded(workers: 3, now: t0))
+        #expect(machine.hangup() == [.announceReloading, .prepareReload])
+        #expect(machine.phase == .preparing)
+        let started = spawns(machine.reloadPrepared(workers: 3, now: t0))
         #expect(started.map(\.generation) == [2, 2, 2])
         #expect(machine.phase == .reloading(generation: 2))
         for (offset, spawn) in started.enumerated() { machine.spawned(id: spawn.id, pid: Int32(500 + offset)) }
@@ -187,7 +188,7 @@ import Testing
     @Test func aNewWorkerThatDiesBeforeServingAbandonsTheReload() {
         var machine = running(2)
         _ = machine.hangup()
-        let started = spawns(machine.reloadLoaded(workers: 3, now: t0))
+        let started = spawns(machine.reloadPrepared(workers: 3, now: t0))
         for (offset, spawn) in started.enumerated() { machine.spawned(id: spawn.id, pid: Int32(600 + offset)) }
         _ = machine.workerReady(id: started[0].id, now: t0)
         let actions = machine.workerExited(id: started[1].id, status: 78, now: t0)
@@ -244,5 +245,78 @@ import Testing
         #expect(spawns(machine.recycling(id: worker.id, now: t0)).map(\.index) == [0])
         let exited = machine.workerExited(id: worker.id, status: 0, now: t0)
         #expect(!exited.contains { if case .log(let line) = $0 { line.message == "worker died" } else { false } })
+    }
+
+    func logged(_ actions: [Machine.Action]) -> [String] {
+        actions.compactMap { if case .log(let line) = $0 { line.message } else { nil } }
+    }
+
+    @Test func whilePreparingHeartbeatsKeepWorkersAliveAndASilentOneIsStillKilled() {
+        var machine = running(2)
+        _ = machine.hangup()
+        let (talking, silent) = (machine.workers[0], machine.workers[1])
+        for second in stride(from: 5, through: 25, by: 5) { machine.heartbeat(id: talking.id, now: t0 + .seconds(second)) }
+        let killed = machine.tick(now: t0 + .seconds(26))
+        #expect(signals(killed).map(\.pid) == [silent.pid!], "past worker_timeout, only the silent worker")
+        #expect(signals(killed).map(\.signal) == [.kill])
+        #expect(machine.phase == .preparing)
+    }
+
+    @Test func aWorkerThatDiesWhilePreparingIsReplacedInTheRunningGeneration() {
+        var machine = running(2)
+        _ = machine.hangup()
+        let dead = machine.workers[0]
+        #expect(logged(machine.workerExited(id: dead.id, status: 139, now: t0)) == ["worker died"])
+        let replaced = spawns(machine.tick(now: t0 + .seconds(1)))
+        #expect(replaced.map(\.generation) == [1] && replaced.map(\.index) == [dead.index])
+        let started = spawns(machine.reloadPrepared(workers: 2, now: t0 + .seconds(2)))
+        #expect(started.map(\.generation) == [2, 2])
+    }
+
+    @Test func hupTtinAndTtouWhilePreparingAreIgnoredWithALine() {
+        var machine = running(2)
+        _ = machine.hangup()
+        #expect(logged(machine.hangup()) == ["reload ignored: the master is not running steadily"])
+        #expect(logged(machine.addWorker(now: t0)) == ["worker count change ignored: the master is not running steadily"])
+        #expect(logged(machine.removeWorker()) == ["worker count change ignored: the master is not running steadily"])
+        #expect(machine.desired == 2 && machine.phase == .preparing)
+    }
+
+    @Test func hupOutsideRunningIsIgnoredWithALine() {
+        var booting = Machine(workers: 1, rules: rules)
+        _ = booting.start(now: t0)
+        #expect(logged(booting.hangup()) == ["reload ignored: the master is not running steadily"])
+        #expect(booting.phase == .booting)
+        var reloading = running(1)
+        _ = reloading.hangup()
+        _ = reloading.reloadPrepared(workers: 1, now: t0)
+        #expect(logged(reloading.hangup()) == ["reload ignored: the master is not running steadily"])
+        #expect(reloading.phase == .reloading(generation: 2))
+        var stopping = running(1)
+        _ = stopping.terminate(now: t0)
+        #expect(!stopping.hangup().contains(.prepareReload))
+    }
+
+    @Test func termWhilePreparingAbandonsTheReloadAndItsLateResultIsIgnored() {
+        var machine = running(2)
+        _ = machine.hangup()
+        let stop = machine.terminate(now: t0)
+        #expect(stop.contains(.reloadFinished(.abandoned(problem: "the master began to stop before the reload finished"))))
+        #expect(signals(stop).map(\.signal) == [.terminate, .terminate])
+        #expect(machine.reloadPrepared(workers: 2, now: t0).isEmpty)
+        #expect(machine.reloadRefused(problems: ["late"]).isEmpty)
+        #expect(machine.phase.isGracefulStop)
+    }
+
+    @Test func aSecondTermDuringAStopChangesNothingAndQuitKillsAtOnce() {
+        var machine = running(2)
+        _ = machine.terminate(now: t0)
+        #expect(machine.terminate(now: t0 + .seconds(1)).isEmpty)
+        #expect(machine.phase.isGracefulStop)
+        let quit = machine.quit(now: t0 + .seconds(2))
+        #expect(signals(quit).map(\.signal) == [.kill, .kill])
+        #expect(quit.contains(.closeListeners))
+        #expect(machine.phase == .stopping(graceful: false, deadline: t0 + .seconds(2), exitCode: 0))
+        #expect(machine.quit(now: t0 + .seconds(3)).isEmpty, "QUIT during an immediate stop changes nothing")
     }
 }

@@ -7,7 +7,7 @@ import Synchronization
 public final class NotifySocket: Sendable {
     public let path: String
     private let fd: Int32
-    private let received = Mutex<[String]>([])
+    private let received = Mutex<[(at: ContinuousClock.Instant, message: String)]>([])
 
     public init(directory: String) throws {
         let path = directory + "/notify.sock"
@@ -29,7 +29,7 @@ public final class NotifySocket: Sendable {
                 let count = recv(fd, &buffer, buffer.count, 0)
                 if count <= 0 { break }
                 let message = String(decoding: buffer[0..<count], as: UTF8.self)
-                received.withLock { $0.append(message) }
+                received.withLock { $0.append((ContinuousClock.now, message)) }
             }
         }.start()
     }
@@ -40,7 +40,12 @@ public final class NotifySocket: Sendable {
     }
 
     /// Every message so far, each a `KEY=value` block as sent.
-    public var messages: [String] { received.withLock { $0 } }
+    public var messages: [String] { received.withLock { $0.map(\.message) } }
+
+    /// When each message containing `line` arrived.
+    public func arrivals(of line: String) -> [ContinuousClock.Instant] {
+        received.withLock { $0.filter { $0.message.split(separator: "\n").contains(Substring(line)) }.map(\.at) }
+    }
 
     /// Waits until a message contains `line` (such as `READY=1`); returns that message.
     @discardableResult

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PortcullisPersistence
 import PostgresNIO
 
 /// The settings every test store starts from: the test database, and up to 30 s for a unit of
@@ -56,6 +57,17 @@ public struct TestDatabase: Sendable {
         }
     }
 
+    /// Runs `body` while this PostgreSQL database's migration lock is held, as it is while
+    /// another node migrates: every migration of this database waits until `body` returns.
+    public func holdingMigrationLock<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        var url = try Self.adminURL()
+        url.path = "/" + (postgresName ?? "")
+        return try await Self.withConnection(url) { connection in
+            try await connection.query("SELECT pg_advisory_lock(\(Migrator.lockKey))", logger: Self.logger)
+            return try await body()
+        }
+    }
+
     /// Runs `body` with a database of `backend` that is dropped afterwards.
     public static func with<T>(
         _ backend: DatabaseBackend, in directory: TemporaryDirectory, _ body: (TestDatabase) async throws -> T
@@ -87,15 +99,19 @@ public struct TestDatabase: Sendable {
     }
 
     private static func withAdminConnection(_ body: (PostgresConnection) async throws -> Void) async throws {
-        let url = try adminURL()
+        try await withConnection(try adminURL(), body)
+    }
+
+    private static func withConnection<T>(_ url: URLComponents, _ body: (PostgresConnection) async throws -> T) async throws -> T {
         let configuration = PostgresConnection.Configuration(
             host: url.host ?? "127.0.0.1", port: url.port ?? 5432, username: url.user ?? "postgres",
             password: url.password, database: String(url.path.dropFirst()), tls: .disable
         )
         let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
         do {
-            try await body(connection)
+            let result = try await body(connection)
             try await connection.close()
+            return result
         } catch {
             try? await connection.close()
             throw error

@@ -6,7 +6,7 @@ import Foundation
 /// then finds nothing left to do.
 public enum Migrator {
     /// The advisory lock key on PostgreSQL: "portcullis" in ASCII, truncated to 63 bits.
-    static let lockKey: Int64 = 0x706F_7274_6375_6C6C
+    public static let lockKey: Int64 = 0x706F_7274_6375_6C6C
 
     /// Applies what is pending and returns it, in the order applied (empty when up to date).
     @discardableResult

@@ -1,3 +1,5 @@
+import Glibc
+
 /// What travels on a worker's control socket, both ways, as length-prefixed frames: four
 /// bytes of big-endian length (of what follows), a kind byte, the body. The worker says
 /// `ready` (with its build, which must be its master's), `heartbeat` (with what it has served
@@ -83,6 +85,23 @@ public enum ControlMessage: Sendable, Equatable {
             case 4: return .relay(body)
             default: throw ControlFrameError(detail: "kind \(kind)")
             }
+        }
+    }
+}
+
+extension ControlMessage {
+    /// Reads frames from the control socket `fd` on the calling thread, handing each to
+    /// `handle`, until the other end closes it. Throws on a frame no writer of this build makes,
+    /// after which the socket is not worth reading.
+    public static func read(from fd: Int32, _ handle: (ControlMessage) -> Void) throws(ControlFrameError) {
+        var reader = Reader()
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = Glibc.read(fd, &buffer, buffer.count)
+            if count < 0 && errno == EINTR { continue }
+            if count <= 0 { return }
+            reader.append(buffer[0..<count])
+            while let message = try reader.next() { handle(message) }
         }
     }
 }

@@ -21,13 +21,12 @@ public struct Listener: Sendable, CustomStringConvertible {
 
     public static func bind(_ address: ListenAddress) -> Listener { Listener(.bind(address)) }
 
-    /// Reads a worker's `--listen-fd` value: `FD=ADDRESS` or `FD=tls:ADDRESS`.
-    public static func inherited(argument: String) -> Listener? {
-        let parts = argument.split(separator: "=", maxSplits: 1)
-        guard parts.count == 2, let fd = Int32(parts[0]) else { return nil }
-        let address = String(parts[1])
-        if address.hasPrefix("tls:") { return Listener(.inherited(fd: fd, address: String(address.dropFirst(4))), tls: true) }
-        return Listener(.inherited(fd: fd, address: address))
+    /// The listening sockets a worker inherits from its master, at the descriptors the
+    /// invocation names.
+    public static func inherited(_ invocation: WorkerInvocation) -> [Listener] {
+        invocation.listeners.enumerated().map { offset, socket in
+            Listener(.inherited(fd: WorkerInvocation.descriptor(ofListener: offset), address: socket.address), tls: socket.tls)
+        }
     }
 
     public var description: String {

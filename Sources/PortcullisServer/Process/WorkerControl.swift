@@ -88,22 +88,13 @@ public final class WorkerControl: Service {
         let hub = self.hub.withLock { $0 }
         let logger = self.logger
         Thread {
-            var reader = ControlMessage.Reader()
-            var buffer = [UInt8](repeating: 0, count: 65536)
-            reading: while true {
-                let count = read(fd, &buffer, buffer.count)
-                if count < 0 && errno == EINTR { continue }
-                if count <= 0 { break }
-                reader.append(buffer[0..<count])
-                do {
-                    while let message = try reader.next() {
-                        guard case .relay(let bytes) = message, let delivered = HubMessage(encoded: bytes) else { continue }
-                        hub?.deliver(delivered)
-                    }
-                } catch {
-                    logger.error("the master sent something unreadable", metadata: ["error": .string("\(error)")])
-                    break reading
+            do {
+                try ControlMessage.read(from: fd) { message in
+                    guard case .relay(let bytes) = message, let delivered = HubMessage(encoded: bytes) else { return }
+                    hub?.deliver(delivered)
                 }
+            } catch {
+                logger.error("the master sent something unreadable", metadata: ["error": .string("\(error)")])
             }
             stop.yield("the master is gone")
         }.start()
