@@ -1,6 +1,5 @@
 import Foundation
 public import Logging
-import PortcullisPersistence
 import PortcullisPlatform
 public import ServiceLifecycle
 import Synchronization

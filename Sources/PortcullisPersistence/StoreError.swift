@@ -1,5 +1,3 @@
-public import PortcullisPlatform
-
 /// What the store reports, the same for both backends, so callers never see a driver's error.
 public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// An insert or update hit a unique constraint; `column` is the first column of its key (`username`).
@@ -21,13 +19,5 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unexpectedColumn(let column): "column \(column) is missing or of an unexpected type"
         case .invalidURL(let reason): "database.url: \(reason)"
         }
-    }
-}
-
-extension StoreError: APIErrorConvertible {
-    /// A database that is down is a 503 the client may retry; everything else stays a 500.
-    public var apiError: APIError? {
-        guard case .unavailable = self else { return nil }
-        return .unavailable("The database is unavailable; try again shortly.")
     }
 }

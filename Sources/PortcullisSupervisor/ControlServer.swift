@@ -1,6 +1,5 @@
 import Foundation
 import Glibc
-import PortcullisPlatform
 
 /// The master's control socket (`server.control_socket`), where `portcullis status` and
 /// `portcullis reload` ask the running master. An asker sends one line, `status` or `reload`,

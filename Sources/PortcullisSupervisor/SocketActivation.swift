@@ -1,6 +1,5 @@
 import CSystemd
 import Glibc
-import PortcullisPlatform
 
 /// The listening sockets systemd passed (`LISTEN_FDS`, `LISTEN_PID`, `LISTEN_FDNAMES`), read
 /// through libsystemd. Empty when the process was not socket-activated.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import PortcullisApp
+import PortcullisHTTP
 import PortcullisPlatform
 
 struct UserCommand: AsyncParsableCommand {

@@ -4,7 +4,6 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import PortcullisApp
-import PortcullisPlatform
 import Testing
 
 @Suite struct AccessLogTests {

@@ -3,7 +3,6 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import PortcullisApp
-import PortcullisPlatform
 import Testing
 
 @Suite struct CompressionTests {

@@ -4,7 +4,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import PortcullisApp
-import PortcullisPlatform
+import PortcullisHTTP
 import Testing
 
 /// An error whose text holds exactly what a 500 must never show.

@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import PortcullisApp
+import PortcullisHTTP
 import PortcullisPlatform
 import Testing
 

@@ -2,7 +2,6 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import OpenAPIKit
-import PortcullisApp
 import Testing
 import TestSupport
 

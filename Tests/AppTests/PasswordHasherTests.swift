@@ -1,5 +1,5 @@
 @testable import PortcullisApp
-import PortcullisPlatform
+import PortcullisHTTP
 import Testing
 
 /// Stored hashes come from a database row: any text must parse to a hash within bounds or

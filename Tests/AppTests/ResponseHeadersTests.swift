@@ -2,7 +2,6 @@ import TestSupport
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import PortcullisApp
 import Testing
 
 @Suite struct ResponseHeadersTests {

@@ -1,7 +1,5 @@
 import Foundation
 @testable import PortcullisJobs
-import PortcullisPersistence
-import PortcullisPlatform
 import Synchronization
 import TestSupport
 import Testing

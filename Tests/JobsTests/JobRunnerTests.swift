@@ -1,7 +1,6 @@
 import Foundation
 import Logging
 @testable import PortcullisJobs
-import PortcullisPersistence
 import PortcullisPlatform
 import ServiceLifecycle
 import Synchronization

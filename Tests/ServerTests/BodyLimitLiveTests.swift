@@ -1,5 +1,5 @@
 import PortcullisApp
-import PortcullisPlatform
+import PortcullisHTTP
 import TestSupport
 import Testing
 

@@ -2,7 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import PortcullisApp
-import PortcullisPlatform
+import PortcullisHTTP
 import Synchronization
 import TestSupport
 import Testing

@@ -1,5 +1,4 @@
 import Foundation
-import PortcullisPlatform
 import TestSupport
 import Testing
 

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+public import PortcullisHTTP
 public import PortcullisPlatform
 public import ServiceLifecycle
 

@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import PortcullisJobs
+import PortcullisPlatform
 public import ServiceLifecycle
 import Synchronization
 

@@ -1,6 +1,6 @@
 public import Hummingbird
 public import HTTPTypes
-public import PortcullisPlatform
+public import PortcullisHTTP
 
 /// A route handler: takes the request and its context, returns a response or throws an ``APIError``.
 public typealias RouteHandler = @Sendable (Request, AppRequestContext) async throws -> Response

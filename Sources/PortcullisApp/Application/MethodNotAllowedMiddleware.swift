@@ -1,5 +1,5 @@
 import Hummingbird
-import PortcullisPlatform
+import PortcullisHTTP
 
 /// Turns the router's 404 into 405 with `Allow` when the path exists under other methods.
 struct MethodNotAllowedMiddleware: RouterMiddleware {

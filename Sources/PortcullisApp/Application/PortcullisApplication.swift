@@ -1,5 +1,6 @@
 public import Hummingbird
 public import Logging
+public import PortcullisHTTP
 public import PortcullisPlatform
 public import ServiceLifecycle
 

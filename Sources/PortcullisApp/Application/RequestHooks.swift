@@ -1,5 +1,5 @@
 public import Hummingbird
-public import PortcullisPlatform
+public import PortcullisHTTP
 
 /// Runs before a request reaches its route; may change the context, or throw an ``APIError`` to answer at once.
 public typealias BeforeRequestHook = @Sendable (Request, inout AppRequestContext) async throws -> Void

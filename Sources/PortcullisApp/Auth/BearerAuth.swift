@@ -1,5 +1,5 @@
 import Hummingbird
-import PortcullisPlatform
+import PortcullisHTTP
 
 /// `Authorization: Bearer <token>` on routes that need a user.
 enum BearerAuth {

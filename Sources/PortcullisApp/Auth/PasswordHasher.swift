@@ -3,7 +3,7 @@ import CryptoExtras
 import Foundation
 import NIOCore
 import NIOPosix
-import PortcullisPlatform
+import PortcullisHTTP
 import Synchronization
 
 /// Hashes and checks passwords with scrypt (RFC 7914), memory-hard, on a thread pool of its

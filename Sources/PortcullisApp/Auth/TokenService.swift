@@ -1,5 +1,6 @@
 import Foundation
 import JWTKit
+import PortcullisHTTP
 import PortcullisPlatform
 
 /// Issues and verifies the HS256 access tokens of `POST /auth/login`.

@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 import OpenAPIKit
-import PortcullisPlatform
+import PortcullisHTTP
 
 /// `GET /api/users`: the user list, for authenticated clients, a page at a time.
 enum APIBlueprint {

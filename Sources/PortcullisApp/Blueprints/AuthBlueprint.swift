@@ -1,6 +1,6 @@
 import Hummingbird
 import Logging
-import PortcullisPlatform
+import PortcullisHTTP
 
 /// `POST /auth/login`: a username and password for an access token.
 ///

@@ -1,7 +1,7 @@
 import Hummingbird
 import NIOCore
 import OpenAPIKit
-import PortcullisPlatform
+import PortcullisHTTP
 
 /// `GET /openapi.json` and `GET /docs`, the page that renders it with its own script and
 /// style (served from `/docs/*`, allowed by the page's `'self'` policy): no external asset.

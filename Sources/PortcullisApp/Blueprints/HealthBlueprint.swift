@@ -1,5 +1,5 @@
 import Hummingbird
-import PortcullisPlatform
+import PortcullisHTTP
 
 /// `GET /healthz` (the process answers) and `GET /readyz` (it should get traffic).
 enum HealthBlueprint {

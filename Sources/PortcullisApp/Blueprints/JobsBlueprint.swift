@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import PortcullisJobs
-import PortcullisPersistence
+import PortcullisHTTP
 import PortcullisPlatform
 
 /// `POST /send-email`, `POST /process-data` and `GET /jobs/{id}`: durable jobs, enqueued in the

@@ -1,6 +1,6 @@
 import Hummingbird
 import PortcullisPersistence
-import PortcullisPlatform
+import PortcullisHTTP
 
 /// `POST /users` (sign up) and `GET /users/{id}`.
 enum UsersBlueprint {

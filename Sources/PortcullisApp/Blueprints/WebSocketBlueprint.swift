@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdWebSocket
-import PortcullisPersistence
+import PortcullisHTTP
 import PortcullisPlatform
 import Synchronization
 

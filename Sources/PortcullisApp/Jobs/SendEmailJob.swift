@@ -1,6 +1,5 @@
 import Foundation
 import PortcullisJobs
-import PortcullisPlatform
 
 /// `send_email`: delivers `{to, subject, body}` from `mail.from` through the configured
 /// transport. The Message-ID is the job's, the same on every attempt.

@@ -1,6 +1,4 @@
 import Hummingbird
-import PortcullisPersistence
-import PortcullisPlatform
 
 /// Who opens `/ws/chat`: the user of the token in `?token=` or `Authorization: Bearer`.
 enum ChatMember {

@@ -1,4 +1,3 @@
-import PortcullisPlatform
 
 /// `ws.publish_rate`: how fast one connection may publish to the hub (broadcast, chat,
 /// pub/sub). A token bucket of one second's worth: a burst of `rate` messages at once, then

@@ -2,7 +2,7 @@ import HummingbirdWebSocket
 import Logging
 import NIOCore
 import NIOWebSocket
-import PortcullisPlatform
+import PortcullisHTTP
 import Synchronization
 
 /// The server's side of one WebSocket connection: a bounded send queue drained by one writer,

@@ -1,4 +1,5 @@
 public import Logging
+public import PortcullisHTTP
 public import PortcullisPlatform
 import PortcullisPersistence
 

@@ -1,6 +1,6 @@
 import Foundation
 import PortcullisPersistence
-import PortcullisPlatform
+import PortcullisHTTP
 
 /// The `users` table. Usernames are stored lower-case; emails as given, with a lower-cased
 /// copy (`email_key`) that carries the unique index, so both clash case-insensitively.

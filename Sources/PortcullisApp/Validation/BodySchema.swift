@@ -1,3 +1,4 @@
+import PortcullisHTTP
 import PortcullisPlatform
 
 /// The fields a JSON request body may have. Validation is strict: a missing required field,

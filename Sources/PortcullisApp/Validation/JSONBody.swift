@@ -1,5 +1,6 @@
 import Hummingbird
 import NIOCore
+import PortcullisHTTP
 import PortcullisPlatform
 
 /// Reads a request's JSON body strictly, in the order a client's mistakes should be reported:

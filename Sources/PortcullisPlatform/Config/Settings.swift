@@ -29,7 +29,7 @@ public enum Settings {
     public static let maxConnections = Setting<Int>("server.max_connections", default: 10000, check: Check.within(1...1_000_000))
     public static let maxBodyBytes = Setting<Int>("server.max_body_bytes", default: 1_048_576, check: Check.within(1...1_073_741_824))
     public static let trustedProxies = Setting<[String]>("server.trusted_proxies", default: [], check: { entries in
-        entries.lazy.compactMap { entry in TrustedProxies.Entry(entry) == nil ? "\"\(entry)\" is not a CIDR, an address or \"unix\"" : nil }.first
+        entries.lazy.compactMap { entry in TrustedProxyEntry(entry) == nil ? "\"\(entry)\" is not a CIDR, an address or \"unix\"" : nil }.first
     })
     public static let forwardedHeader = Setting<String>(
         "server.forwarded_header", default: ForwardedHeader.xForwardedFor.rawValue, check: Check.oneOf(ForwardedHeader.allCases.map(\.rawValue)))

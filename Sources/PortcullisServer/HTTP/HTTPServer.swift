@@ -8,7 +8,7 @@ import NIOCore
 import NIOExtras
 import NIOPosix
 import PortcullisApp
-import PortcullisPlatform
+import PortcullisHTTP
 import ServiceLifecycle
 import Synchronization
 

@@ -1,7 +1,7 @@
 import HTTPTypes
 import NIOCore
 import NIOHTTP1
-import PortcullisPlatform
+import PortcullisHTTP
 
 /// Answers a request the HTTP/1.1 parser refuses — a header name with a space, a control
 /// character in a value, `Content-Length` with `Transfer-Encoding`, two `Content-Length`s,

@@ -1,7 +1,6 @@
 import Logging
 import NIOCore
 import PortcullisApp
-import PortcullisPlatform
 import ServiceLifecycle
 import UnixSignals
 

@@ -2,7 +2,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
-import PortcullisPlatform
+import PortcullisHTTP
 import Synchronization
 import WSCore
 

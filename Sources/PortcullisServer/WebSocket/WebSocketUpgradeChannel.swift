@@ -8,7 +8,7 @@ import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
 import NIOWebSocket
 import PortcullisApp
-import PortcullisPlatform
+import PortcullisHTTP
 @_spi(WSInternal) import WSCore
 
 /// HTTP/1.1 that can become a WebSocket: the first request of a connection may be a handshake,

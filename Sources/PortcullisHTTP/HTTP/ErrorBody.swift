@@ -2,6 +2,7 @@ public import Hummingbird
 public import HTTPTypes
 import Foundation
 public import NIOCore
+import PortcullisPlatform
 
 /// The JSON body of every error response: `{"details","error","message","request_id"}`.
 public enum ErrorBody {

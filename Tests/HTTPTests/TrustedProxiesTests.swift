@@ -1,4 +1,5 @@
 import HTTPTypes
+import PortcullisHTTP
 import PortcullisPlatform
 import Testing
 

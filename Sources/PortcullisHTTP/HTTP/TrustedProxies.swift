@@ -1,24 +1,9 @@
 public import HTTPTypes
 public import NIOCore
+public import PortcullisPlatform
 
 /// Who is allowed to say, through `Forwarded` or `X-Forwarded-*`, which client and scheme a request came from.
 public struct TrustedProxies: Sendable {
-    /// One `server.trusted_proxies` entry: an address range, or `unix` for peers on a unix socket.
-    public enum Entry: Sendable, Hashable {
-        case range(CIDR)
-        case unixSocket
-
-        public init?(_ text: String) {
-            if text == "unix" {
-                self = .unixSocket
-            } else if let range = CIDR(text) {
-                self = .range(range)
-            } else {
-                return nil
-            }
-        }
-    }
-
     /// The other end of the connection, as the socket reports it.
     public enum Peer: Sendable, Equatable {
         case ip(IPAddress)
@@ -57,13 +42,13 @@ public struct TrustedProxies: Sendable {
         }
     }
 
-    let entries: [Entry]
+    let entries: [TrustedProxyEntry]
     /// `server.forwarded_header`: the only header read.
     let header: ForwardedHeader
 
     /// Builds the list from `server.trusted_proxies`; entries that do not parse were refused by validation.
     public init(_ entries: [String], header: ForwardedHeader = .xForwardedFor) {
-        self.entries = entries.compactMap(Entry.init)
+        self.entries = entries.compactMap(TrustedProxyEntry.init)
         self.header = header
     }
 
@@ -145,22 +130,4 @@ extension HTTPField.Name {
     static let forwarded = Self("Forwarded")!
     static let xForwardedFor = Self("X-Forwarded-For")!
     static let xForwardedProto = Self("X-Forwarded-Proto")!
-}
-
-extension StringProtocol {
-    func trimmingSpaces() -> String {
-        String(withoutSurroundingSpaces)
-    }
-
-    /// The text without leading and trailing spaces and tabs, without copying it.
-    var withoutSurroundingSpaces: SubSequence {
-        var text = self[...]
-        while let first = text.first, first == " " || first == "\t" { text = text.dropFirst() }
-        while let last = text.last, last == " " || last == "\t" { text = text.dropLast() }
-        return text
-    }
-
-    func trimmingQuotes() -> String {
-        count >= 2 && hasPrefix("\"") && hasSuffix("\"") ? String(dropFirst().dropLast()) : String(self)
-    }
 }

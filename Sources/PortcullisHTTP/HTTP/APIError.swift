@@ -1,5 +1,6 @@
 public import HTTPTypes
 import Hummingbird
+import PortcullisPlatform
 
 /// Every error a client can see, each with a stable code; ``ErrorResponses`` turns
 /// them into the JSON body of SPEC §4 in one place.

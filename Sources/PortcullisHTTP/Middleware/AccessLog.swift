@@ -1,5 +1,6 @@
 public import Hummingbird
 import Logging
+import PortcullisPlatform
 
 /// Writes one access line per request: method, path, status, bytes, duration, client,
 /// request ID and user agent. Never a header that carries credentials, never the query.

@@ -1,4 +1,4 @@
-import PortcullisPlatform
+import PortcullisHTTP
 import Testing
 
 @Suite struct ContentCodingTests {

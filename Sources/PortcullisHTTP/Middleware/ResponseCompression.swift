@@ -1,5 +1,6 @@
 public import Hummingbird
 import HTTPTypes
+import PortcullisPlatform
 
 /// Compresses response bodies with gzip or deflate when the client accepts it, the body
 /// is of a compressible type, and it is not known to be smaller than `minimumBytes`.

@@ -9,7 +9,7 @@ import Darwin
 /// Random bytes from the kernel, fetched 256 at a time (the most one `getentropy` call gives):
 /// request IDs take 16 bytes per request, and one system call per 16 IDs instead of one per ID
 /// shows under load. The bytes are the kernel's CSPRNG output as they are, each handed out once.
-final class RandomPool: Sendable {
+public final class RandomPool: Sendable {
     private struct Buffer {
         var bytes = [UInt8](repeating: 0, count: RandomPool.size)
         var next = RandomPool.size
@@ -18,8 +18,10 @@ final class RandomPool: Sendable {
     private static let size = 256
     private let buffer = Mutex(Buffer())
 
+    public init() {}
+
     /// 16 random bytes as two words.
-    func next128() -> (UInt64, UInt64) {
+    public func next128() -> (UInt64, UInt64) {
         buffer.withLock { buffer in
             if buffer.next == Self.size {
                 Self.fill(&buffer.bytes)

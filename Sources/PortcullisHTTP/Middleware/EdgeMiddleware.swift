@@ -1,4 +1,5 @@
 public import Hummingbird
+import PortcullisPlatform
 
 /// The edge of every request, in one middleware: identity, then the route behind the body
 /// limit with its errors rendered, then CORS, the security headers, the access line and

@@ -1,6 +1,7 @@
 public import Hummingbird
 import HTTPTypes
 import Logging
+import PortcullisPlatform
 
 /// Gives every request its ID (the client's `X-Request-ID` when well-formed) and resolves
 /// the client address and scheme through ``TrustedProxies``: the first stage of ``EdgeMiddleware``.

@@ -1,4 +1,5 @@
 import HTTPTypes
+import PortcullisPlatform
 
 extension HTTPFields {
     /// Adds `field` (a `Vary` field naming one header) unless `Vary` lists that header already

@@ -1,5 +1,6 @@
 public import Hummingbird
 import HTTPTypes
+import PortcullisPlatform
 
 /// Puts the response headers of SPEC §4 on every response: request ID, the browser
 /// hardening set, `Cache-Control: no-store` on JSON, and HSTS when the client used HTTPS.

@@ -4,8 +4,6 @@ import Glibc
 import Darwin
 #endif
 
-import NIOCore
-
 /// An IPv4 or IPv6 address as its network-order bytes; IPv4-mapped IPv6 addresses read as IPv4.
 public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
     /// 4 bytes for IPv4, 16 for IPv6.
@@ -24,15 +22,11 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
         self.init(networkBytes: v6)
     }
 
-    /// The address of an accepted connection, read from the socket address itself: what
-    /// every request's context needs, without printing and parsing it again.
-    init?(_ address: SocketAddress) {
-        switch address {
-        case .v4(let v4): self.init(networkBytes: v4.address.sin_addr)
-        case .v6(let v6): self.init(networkBytes: v6.address.sin6_addr)
-        case .unixDomainSocket: return nil
-        }
-    }
+    /// An IPv4 address as a socket holds it.
+    public init(_ address: in_addr) { self.init(networkBytes: address) }
+
+    /// An IPv6 address as a socket holds it; an IPv4-mapped one reads as IPv4.
+    public init(_ address: in6_addr) { self.init(networkBytes: address) }
 
     /// From an `in_addr` or `in6_addr`; an IPv4-mapped IPv6 address becomes IPv4.
     private init<Address>(networkBytes: Address) {
