@@ -30,10 +30,6 @@ struct SystemdNotifier {
         send("STOPPING=1\nSTATUS=stopping")
     }
 
-    func status(_ text: String) {
-        send("STATUS=\(text)")
-    }
-
     /// One watchdog ping; sent from the master's loop, so a wedged loop stops the pings.
     func watchdog() {
         send("WATCHDOG=1")

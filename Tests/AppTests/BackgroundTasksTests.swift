@@ -21,7 +21,7 @@ struct BackgroundTasksTests {
         struct Refused: Error, CustomStringConvertible { var description: String { "the relay refused" } }
         tasks.add("notify relay", requestID: "req-42") { throw Refused() }
         tasks.add("fine", requestID: nil) {}
-        while tasks.running > 0 { try await Task.sleep(for: .milliseconds(5)) }
+        try await waitUntil("the background tasks to finish") { tasks.running == 0 }
         #expect(tasks.failures == 1)
         let failure = try #require(capture.records.first { $0["msg"] as? String == "background task failed" })
         #expect(failure["task"] as? String == "notify relay")

@@ -1,5 +1,6 @@
 @testable import PortcullisApp
 import PortcullisHTTP
+import TestSupport
 import Testing
 
 /// Stored hashes come from a database row: any text must parse to a hash within bounds or
@@ -41,7 +42,7 @@ import Testing
     @Test func aDerivationBeyondThePoolAndItsQueueIsRefusedWith503() async throws {
         let hasher = PasswordHasher(cost: 16, concurrency: 1, waiting: 0)
         async let first = hasher.hash("correct horse battery")
-        while hasher.inFlight == 0 { try await Task.sleep(for: .milliseconds(1)) }
+        try await waitUntil("a derivation to start", interval: .milliseconds(1)) { hasher.inFlight > 0 }
         await #expect(throws: APIError.unavailable("Too many passwords are being checked at once; retry shortly.")) {
             _ = try await hasher.hash("another password")
         }

@@ -66,7 +66,7 @@ struct ValidationTests {
         }
     }
 
-    @Test("the field rules of SPEC §4", arguments: [
+    @Test("the field rules of POST /users (docs/http.md)", arguments: [
         (#""username":"ab""#, "username", "must be at least 3 characters"),
         (#""username":"\#(String(repeating: "a", count: 33))""#, "username", "must be at most 32 characters"),
         (#""username":"bad name""#, "username", "may contain only A-Za-z0-9_.-"),

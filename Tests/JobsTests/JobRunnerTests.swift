@@ -113,7 +113,7 @@ import Testing
             let (slowID, shortID) = try await Self.whileRunning(try Self.runner(queue, [slow, short], stopBudget: .seconds(1), logs: logs)) {
                 let slowID = try await queue.enqueue(.init(kind: "slow", payload: [:])).id
                 let shortID = try await queue.enqueue(.init(kind: "short", payload: [:])).id
-                while started.all.count < 2 { try await Task.sleep(for: .milliseconds(10)) }
+                try await waitUntil("two jobs to start") { started.all.count >= 2 }
                 return (slowID, shortID)
             }
             let finished = try #require(try await queue.record(shortID))

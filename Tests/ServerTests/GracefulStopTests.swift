@@ -28,7 +28,7 @@ import Testing
     }
 
     static func waitUntil(_ flag: Flag) async throws {
-        while !flag.isSet { try await Task.sleep(for: .milliseconds(10)) }
+        try await TestSupport.waitUntil("the route to set its flag") { flag.isSet }
     }
 
     @Test func stopTurnsReadinessOffThenFinishesInFlightRequestsThenRefusesConnections() async throws {
@@ -41,7 +41,7 @@ import Testing
             async let slow = server.get("/slow")
             try await Self.waitUntil(started)
             await server.stop()
-            while !server.app.readiness.isDraining { try await Task.sleep(for: .milliseconds(5)) }
+            try await TestSupport.waitUntil("readiness to drain") { server.app.readiness.isDraining }
             let ready = try await server.get("/readyz")
             #expect(ready.status == .serviceUnavailable)
             let body = try await ready.body.collect(upTo: 4096)
@@ -49,13 +49,8 @@ import Testing
             let response = try await slow
             #expect(response.status == .ok)
             #expect(finished.isSet)
-            while true {
-                do {
-                    _ = try RawConnection(port: server.port)
-                    try await Task.sleep(for: .milliseconds(50))
-                } catch {
-                    break
-                }
+            try await TestSupport.waitUntil("the listener to refuse connections", interval: .milliseconds(50)) {
+                (try? RawConnection(port: server.port)) == nil
             }
         }
     }
@@ -67,7 +62,7 @@ import Testing
             let connection = try RawConnection(port: server.port)
             _ = try await server.get("/healthz")
             await server.stop()
-            while !server.logs.text.contains("listeners closed") { try await Task.sleep(for: .milliseconds(5)) }
+            try await TestSupport.waitUntil("the listeners to close") { server.logs.text.contains("listeners closed") }
             try await Task.sleep(for: .milliseconds(100))
             try connection.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
             let reading = await connection.readUntilClosed(timeout: 10)
@@ -83,7 +78,7 @@ import Testing
             try connection.send("GET /healthz HTTP/1.1\r\nHost: loc")
             try await Task.sleep(for: .milliseconds(100))
             await server.stop()
-            while !server.logs.text.contains("listeners closed") { try await Task.sleep(for: .milliseconds(5)) }
+            try await TestSupport.waitUntil("the listeners to close") { server.logs.text.contains("listeners closed") }
             try await Task.sleep(for: .milliseconds(600))
             try connection.send("alhost\r\n\r\n")
             let reading = await connection.readUntilClosed(timeout: 10)
@@ -101,7 +96,7 @@ import Testing
             #expect(!first.text.lowercased().contains("connection: close"))
             let stopping = ContinuousClock.now
             await server.stop()
-            while !server.logs.text.contains("listeners closed") { try await Task.sleep(for: .milliseconds(5)) }
+            try await TestSupport.waitUntil("the listeners to close") { server.logs.text.contains("listeners closed") }
             try await Task.sleep(for: .milliseconds(100))
             try connection.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
             let sentWithinGrace = ContinuousClock.now - stopping < .milliseconds(400)

@@ -21,7 +21,7 @@ final class LoginThrottle: Sendable {
         let limit: Int
     }
 
-    /// SPEC §2: "10 per 15 min".
+    /// How long each key counts attempts from its first one: 15 minutes.
     static let window: TimeInterval = 15 * 60
     /// Attempts between two sweeps of expired counters in this process.
     static let pruneEvery = 256

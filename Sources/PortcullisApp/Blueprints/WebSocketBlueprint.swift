@@ -31,8 +31,8 @@ enum WebSocketBlueprint {
         let budget: SendBudget
         let maxSubscriptions: Int
         let publishRate: Int
-        let origins: Set<String>
-        let anyOrigin: Bool
+        /// `cors.origins`: who may open a session from a browser.
+        let origins: AllowedOrigins
         /// Where a session's handshake request ID stays while the session is open.
         let inFlight: InFlightRequests
 
@@ -46,8 +46,7 @@ enum WebSocketBlueprint {
             budget = SendBudget(limit: config.ws.workerQueueBytes)
             maxSubscriptions = config.ws.maxSubscriptions
             publishRate = config.ws.publishRate
-            origins = Set(config.cors.origins)
-            anyOrigin = config.cors.origins.contains("*")
+            origins = AllowedOrigins(config.cors.origins)
         }
     }
 
@@ -150,7 +149,7 @@ enum WebSocketBlueprint {
         guard let upgrade = context.webSocket else {
             throw APIError.upgradeRequired("This route speaks WebSocket: open it with a WebSocket handshake.")
         }
-        if let origin = request.headers[.origin], !settings.anyOrigin, !settings.origins.contains(origin) {
+        if let origin = request.headers[.origin], !settings.origins.allows(origin) {
             throw APIError.forbidden("The origin \(origin) may not open WebSockets here (cors.origins).")
         }
         guard let seat = settings.sessions.takeSeat() else {

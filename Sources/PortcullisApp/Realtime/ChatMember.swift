@@ -6,7 +6,7 @@ enum ChatMember {
         case success(username: String)
         case failure(reason: String)
 
-        /// The close reason SPEC gives a refused member; nil for a member.
+        /// The close reason a refused member gets ("Auth required", "Invalid token"); nil for a member.
         var reason: String? {
             if case .failure(let reason) = self { return reason }
             return nil

@@ -3,7 +3,7 @@ import Hummingbird
 import PortcullisPlatform
 
 /// Every error a client can see, each with a stable code; ``ErrorResponses`` turns
-/// them into the JSON body of SPEC §4 in one place.
+/// them into the JSON error body in one place.
 public enum APIError: Error, Sendable, Equatable {
     /// 400: the request cannot be understood.
     case badRequest(String)
@@ -117,7 +117,7 @@ public enum APIError: Error, Sendable, Equatable {
         case .unauthorized: fields[.wwwAuthenticate] = "Bearer"
         case .tooManyRequests(let seconds): fields[.retryAfter] = String(seconds)
         case .unavailable: fields[.retryAfter] = "1"
-        case .payloadTooLarge, .malformedRequest, .headerFieldsTooLarge: fields[.connection] = "close"
+        case .payloadTooLarge, .malformedRequest, .headerFieldsTooLarge: fields.closeConnection()
         case .upgradeRequired: fields[.upgrade] = "websocket"
         default: break
         }

@@ -1,6 +1,6 @@
 public import Hummingbird
-import Logging
-import NIOCore
+public import Logging
+public import NIOCore
 
 /// The per-request state every route and middleware shares: the request ID and where the
 /// request really came from.
@@ -21,5 +21,12 @@ public struct AppRequestContext: RequestContext {
         self.coreContext = .init(source: source)
         peer = TrustedProxies.Peer(source.channel.remoteAddress)
         origin = TrustedProxies.Origin(client: "unknown", scheme: "http")
+    }
+
+    /// The context of a request the server accepted on `channel`.
+    public init(channel: any Channel, logger: Logger, viaTLS: Bool, webSocket: WebSocketUpgrade? = nil) {
+        self.init(source: .init(channel: channel, logger: logger))
+        self.viaTLS = viaTLS
+        self.webSocket = webSocket
     }
 }

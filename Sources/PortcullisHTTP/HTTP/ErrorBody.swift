@@ -1,10 +1,10 @@
 public import Hummingbird
 public import HTTPTypes
-import Foundation
 public import NIOCore
 import PortcullisPlatform
 
-/// The JSON body of every error response: `{"details","error","message","request_id"}`.
+/// The JSON body of every error response: `{"details","error","message","request_id"}`, and
+/// the one place that decides whether a response closes its connection.
 public enum ErrorBody {
     /// The one place an ``APIError`` becomes a response.
     static func response(for error: APIError, requestID: String) -> Response {
@@ -28,9 +28,9 @@ public enum ErrorBody {
         return ByteBuffer(bytes: body.bytes)
     }
 
-    /// The whole answer to a request that never reached the app, because the HTTP parser
-    /// refused it: a new request ID, the error body, the headers of the error and those
-    /// every response carries (SPEC §4), and `Content-Length`.
+    /// The whole answer to a request that never reached the app's middleware — the HTTP
+    /// parser refused it, or the app threw past it: a new request ID, the error body, the
+    /// headers of the error and those every response carries, and `Content-Length`.
     public static func unrouted(_ error: APIError) -> (requestID: String, headers: HTTPFields, body: ByteBuffer) {
         let requestID = RequestIdentity.newID()
         let body = bytes(for: error, requestID: requestID)
@@ -42,24 +42,19 @@ public enum ErrorBody {
         headers[.contentLength] = String(body.readableBytes)
         return (requestID, headers, body)
     }
+
+    /// ``unrouted(_:)`` as a response.
+    public static func unroutedResponse(_ error: APIError) -> Response {
+        let answer = unrouted(error)
+        return Response(status: error.status, headers: answer.headers, body: .init(byteBuffer: answer.body))
+    }
 }
 
-/// JSON success responses, with the content type of SPEC §4.
-public enum JSONResponse {
-    public static let contentType = "application/json; charset=utf-8"
+extension HTTPFields {
+    /// Makes this response the connection's last: an error whose request is not worth reading
+    /// on, the last request before a worker recycles, a stopping server, a refused upgrade.
+    public mutating func closeConnection() { self[.connection] = "close" }
 
-    /// The fields of a JSON response before the edge adds its own, made once.
-    public static let headers: HTTPFields = [.contentType: contentType]
-
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
-
-    /// Encodes `value` with sorted keys.
-    public static func make(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
-        let data = try encoder.encode(value)
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
-    }
+    /// Whether this response is the connection's last.
+    public var closesConnection: Bool { value(.connection) == "close" }
 }

@@ -5,9 +5,8 @@ import PortcullisPlatform
 /// Writes one access line per request: method, path, status, bytes, duration, client,
 /// request ID and user agent. Never a header that carries credentials, never the query.
 ///
-/// The line goes straight to the `portcullis.access` handler with typed fields in key order:
-/// swift-log's metadata dictionary, built, merged and sorted on every request, and its
-/// existential values cost more than the rest of the line.
+/// The line goes straight to the `portcullis.access` handler with typed fields in key order,
+/// so no metadata dictionary is built, merged and sorted per request.
 public struct AccessLog: Sendable {
     let handler: StructuredLogHandler
 

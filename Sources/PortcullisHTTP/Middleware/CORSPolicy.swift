@@ -4,8 +4,7 @@ import HTTPTypes
 /// CORS from `cors.origins`: exact origins only (or `*` in development), preflight answered
 /// here, `Vary: Origin` always, and no CORS header at all for an origin not on the list.
 public struct CORSPolicy: Sendable {
-    let origins: Set<String>
-    let allowsAnyOrigin: Bool
+    let origins: AllowedOrigins
     let allowCredentials: Bool
 
     static let allowedMethods = "GET, HEAD, POST, PUT, PATCH, DELETE"
@@ -14,18 +13,17 @@ public struct CORSPolicy: Sendable {
     static let preflightMaxAge = "600"
 
     public init(origins: [String], allowCredentials: Bool) {
-        self.origins = Set(origins.filter { $0 != "*" })
-        self.allowsAnyOrigin = origins.contains("*")
+        self.origins = AllowedOrigins(origins)
         self.allowCredentials = allowCredentials
     }
 
-    var isEnabled: Bool { allowsAnyOrigin || !origins.isEmpty }
+    var isEnabled: Bool { !origins.isEmpty }
 
     /// The answer to a preflight from an allowed origin; nil for every other request, which
     /// goes on to its route.
     public func preflight(_ request: Request) -> Response? {
         guard isEnabled, request.method == .options, let origin = request.headers.value(.origin),
-              request.headers.has(.accessControlRequestMethod), allows(origin)
+              request.headers.has(.accessControlRequestMethod), origins.allows(origin)
         else { return nil }
         var headers = grant(origin)
         headers[.accessControlAllowMethods] = Self.allowedMethods
@@ -39,13 +37,9 @@ public struct CORSPolicy: Sendable {
     public func apply(to response: inout Response, for request: Request) {
         guard isEnabled else { return }
         response.headers.addVary(.varyOrigin)
-        guard let origin = request.headers.value(.origin), allows(origin) else { return }
+        guard let origin = request.headers.value(.origin), origins.allows(origin) else { return }
         response.headers.append(contentsOf: grant(origin))
         response.headers[.accessControlExposeHeaders] = Self.exposedHeaders
-    }
-
-    private func allows(_ origin: String) -> Bool {
-        allowsAnyOrigin || origins.contains(origin)
     }
 
     private func grant(_ origin: String) -> HTTPFields {

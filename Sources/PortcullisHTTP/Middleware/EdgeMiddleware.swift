@@ -6,9 +6,8 @@ import PortcullisPlatform
 /// compression on the way out. While the route runs, the request's ID is on the process's
 /// ``InFlightRequests`` board, so a crash of this worker names the requests it took down.
 ///
-/// The stages are plain functions run in this one frame rather than a middleware each: every
-/// async layer costs each request a frame, an executor check and a copy of the context, and
-/// seven of them cost more than the work they wrapped.
+/// The stages are plain functions run in this one frame rather than a middleware each, since
+/// every async layer costs each request a frame, an executor check and a copy of the context.
 public struct EdgeMiddleware: RouterMiddleware {
     public typealias Context = AppRequestContext
 

@@ -2,7 +2,7 @@ public import Hummingbird
 import HTTPTypes
 import PortcullisPlatform
 
-/// Puts the response headers of SPEC §4 on every response: request ID, the browser
+/// Puts the headers every response carries on every response: request ID, the browser
 /// hardening set, `Cache-Control: no-store` on JSON, and HSTS when the client used HTTPS.
 public struct SecurityHeaders: Sendable {
     /// Paths whose pages may load their own scripts and styles (the API docs page).

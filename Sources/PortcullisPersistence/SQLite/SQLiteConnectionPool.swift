@@ -5,18 +5,16 @@ import SQLiteNIO
 
 /// The SQLite connections of one process: up to `poolSize` kept open, up to `maxOverflow`
 /// more opened under load and closed once one has sat unused for ``overflowIdle`` (looked at
-/// whenever the pool is used). Closing each on return, as SQLAlchemy does, opened and closed
-/// one per request under steady load, and a new connection parses the schema again. Every
-/// connection runs in WAL mode with a busy timeout, so the worker processes of one master
-/// share the file safely.
+/// whenever the pool is used): a new connection parses the schema again, so steady load reuses
+/// the kept ones. Every connection runs in WAL mode with a busy timeout, so the worker
+/// processes of one master share the file safely.
 ///
 /// SQLite's calls block their thread, so the pool runs them on a thread pool of its own: one
 /// thread per CPU and one more, any of which may run any connection's statement. Writers take
 /// turns within a process (the store's writer queue), so at most one thread waits for another
 /// process's write lock and the others keep reading (WAL readers never wait for a writer).
-/// A thread per connection (15 by default) cost more in switching between them than it
-/// bought on two CPUs; together with read units' BEGIN/COMMIT and overflow connections
-/// closed on return, it made a one-statement read 2.7× slower than on a bare server.
+/// A thread per CPU rather than per connection: more threads than CPUs only switch between
+/// each other.
 actor SQLiteConnectionPool {
     private let path: String
     /// Started with the first connection, so a process that never opens one (the master) has none.

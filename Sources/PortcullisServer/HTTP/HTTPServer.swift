@@ -163,21 +163,19 @@ public final class HTTPServer: Service {
         let requestLimit = self.requestLimit
         let load = self.load
         return { request, writer, channel in
-            var context = AppRequestContext(source: .init(channel: channel, logger: appLogger))
-            context.viaTLS = tls
+            let context = AppRequestContext(channel: channel, logger: appLogger, viaTLS: tls)
             var response: Response
             do {
                 response = try await responder.respond(to: request, context: context)
             } catch {
-                response = Response(status: .internalServerError)
+                response = ErrorBody.unroutedResponse(APIError.from(error))
             }
             response.headers.set(.date, date.now())
             let served = load.responded()
-            let lastAllowed = requestLimit?.isLast(served) ?? false
-            if lastAllowed { response.headers[.connection] = "close" }
+            if requestLimit?.isLast(served) == true { response.headers.closeConnection() }
             try await writer.write(response: response.head, body: response.body)
             // The rest of a refused body is not worth reading: stop reading and let the connection close.
-            if response.headers.value(.connection) == "close" {
+            if response.headers.closesConnection {
                 try? await channel.close(mode: .input)
             }
         }

@@ -94,7 +94,7 @@ final class RequestHeadTimeoutHandler: ChannelDuplexHandler, RemovableChannelHan
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
         case .head(var head) where timer.isStopping:
-            head.headerFields[.connection] = "close"
+            head.headerFields.closeConnection()
             context.write(wrapOutboundOut(.head(head)), promise: promise)
         case .end:
             apply(timer.responseFinished(), context: context)

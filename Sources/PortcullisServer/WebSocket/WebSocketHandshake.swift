@@ -1,5 +1,4 @@
 import HTTPTypes
-import Hummingbird
 import Logging
 import NIOCore
 import PortcullisHTTP
@@ -33,20 +32,4 @@ final class WebSocketHandshake: Sendable {
         get { state.withLock { $0 } }
         set { state.withLock { $0 = newValue } }
     }
-}
-
-/// Collects a refusal's body, which is small: an error document.
-struct CollectingBodyWriter: ResponseBodyWriter {
-    final class Collected {
-        var buffer = ByteBuffer()
-    }
-
-    let collected = Collected()
-
-    mutating func write(_ buffer: ByteBuffer) async throws {
-        var buffer = buffer
-        collected.buffer.writeBuffer(&buffer)
-    }
-
-    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {}
 }

@@ -106,7 +106,7 @@ struct WebSocketUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
                 guard case .refused(let refusal) = value.handshake.outcome else { return }
                 try await http.executeThenClose { _, outbound in
                     var head = refusal.head
-                    head.headerFields[.connection] = "close"
+                    head.headerFields.closeConnection()
                     head.headerFields[.contentLength] = String(refusal.body.readableBytes)
                     try await outbound.write(contentsOf: [.head(head), .body(refusal.body), .end(nil)])
                 }
@@ -126,9 +126,7 @@ struct WebSocketUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
         var response: Response
         do {
             let request = Request(head: try HTTPRequest(head, secure: secure, splitCookie: false), body: .init(buffer: ByteBuffer()))
-            var context = AppRequestContext(source: .init(channel: channel, logger: app.logger))
-            context.viaTLS = secure
-            context.webSocket = upgrade
+            let context = AppRequestContext(channel: channel, logger: app.logger, viaTLS: secure, webSocket: upgrade)
             response = try await app.responder.respond(to: request, context: context)
             if response.status == .switchingProtocols, let accepted = upgrade.accepted {
                 let (negotiated, extensions) = try self.extensions.serverExtensionNegotiation(requestHeaders: request.headers)
@@ -138,7 +136,7 @@ struct WebSocketUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
                 return HTTPHeaders(fields)
             }
         } catch {
-            response = Response(status: .badRequest)
+            response = ErrorBody.unroutedResponse(.malformedRequest("The WebSocket handshake is not a valid request."))
         }
         let body = CollectingBodyWriter()
         try? await response.body.write(body)
