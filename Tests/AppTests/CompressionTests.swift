@@ -18,21 +18,9 @@ import Testing
         var blueprint = Blueprint(name: "bodies")
         blueprint.get("page") { _, _ in Self.response(Self.page, type: "application/json") }
         blueprint.get("png") { _, _ in Self.response(String(repeating: "P", count: 8192), type: "image/png") }
-        blueprint.get("encoded") { _, _ in
-            var response = Self.response(Self.page, type: "application/json")
-            response.headers[.contentEncoding] = "br"
-            return response
-        }
-        blueprint.get("no-transform") { _, _ in
-            var response = Self.response(Self.page, type: "text/plain")
-            response.headers[.cacheControl] = "no-transform"
-            return response
-        }
-        blueprint.get("secret") { _, _ in
-            var response = Self.response(Self.page, type: "application/json")
-            response.headers[.cacheControl] = "no-transform"
-            return response
-        }
+        blueprint.get("encoded") { _, _ in Self.response(Self.page, type: "application/json", [.contentEncoding: "br"]) }
+        blueprint.get("no-transform") { _, _ in Self.response(Self.page, type: "text/plain", [.cacheControl: "no-transform"]) }
+        blueprint.get("secret") { _, _ in Self.response(Self.page, type: "application/json", [.cacheControl: "no-transform"]) }
         blueprint.get("varies") { request, _ in
             var response = Self.response(Self.page, type: "application/json")
             response.headers[.vary] = request.uri.queryParameters["vary"].map(String.init)
@@ -47,8 +35,10 @@ import Testing
         builder.register(blueprint)
     }
 
-    static func response(_ text: String, type: String) -> Response {
-        Response(status: .ok, headers: [.contentType: type], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    static func response(_ text: String, type: String, _ extra: HTTPFields = [:]) -> Response {
+        var headers: HTTPFields = [.contentType: type]
+        headers.append(contentsOf: extra)
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
 
     /// The decoded body, or `nil` when it is not valid `algorithm` data.

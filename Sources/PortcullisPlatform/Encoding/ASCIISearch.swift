@@ -1,6 +1,6 @@
 /// Case-insensitive ASCII comparisons on UTF-8 bytes, without allocating: the header and
-/// log-field checks that run on every request. `lowercased().contains(_:)` went through
-/// Foundation's string bridge and allocated, and cost more than the rest of those checks.
+/// log-field checks that run on every request (`lowercased().contains(_:)` would allocate a
+/// copy and go through Foundation's string bridge for each).
 public enum ASCIISearch {
     /// Whether `fragment` (lower-case ASCII) occurs in `text`, ignoring ASCII case.
     public static func contains(_ text: some StringProtocol, _ fragment: StaticString) -> Bool {

@@ -1,6 +1,6 @@
 /// JSON text written by hand into bytes: one pass, no intermediate objects, object keys in
-/// sorted order. Every log line and error body is written here: `JSONEncoder`, and appending
-/// to a `String` piece by piece, cost more than the rest of the work around them.
+/// sorted order. Every log line and error body is written here, so it builds neither an
+/// encoder's intermediate containers nor a `String` piece by piece.
 ///
 /// Strings escape `"`, `\`, and control characters (`\n`, `\r`, `\t`, else `\u00XX`); `/` and
 /// non-ASCII characters are written as they are.

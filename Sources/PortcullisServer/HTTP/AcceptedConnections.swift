@@ -1,4 +1,3 @@
-import NIOCore
 import Synchronization
 
 /// Counts the connections this process has accepted but not yet handed to its accept loop.
@@ -11,8 +10,10 @@ import Synchronization
 final class AcceptedConnections: Sendable {
     private let inFlight = Atomic<Int>(0)
 
-    /// A handler for the front of a listener's pipeline, where it sees each accepted connection.
-    func makeServerChannelHandler() -> some ChannelInboundHandler { Counter(owner: self) }
+    /// A listener accepted a connection (``AcceptObserver``).
+    func accepted() {
+        inFlight.add(1, ordering: .relaxed)
+    }
 
     /// A connection reached the accept loop.
     func handedOver() {
@@ -25,20 +26,6 @@ final class AcceptedConnections: Sendable {
         let deadline = ContinuousClock.now + limit
         while inFlight.load(ordering: .relaxed) > 0, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(2))
-        }
-    }
-
-    private final class Counter: ChannelInboundHandler {
-        typealias InboundIn = any Channel
-        let owner: AcceptedConnections
-
-        init(owner: AcceptedConnections) {
-            self.owner = owner
-        }
-
-        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            owner.inFlight.add(1, ordering: .relaxed)
-            context.fireChannelRead(data)
         }
     }
 }

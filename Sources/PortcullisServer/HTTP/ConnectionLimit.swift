@@ -23,16 +23,14 @@ final class ConnectionLimit: Sendable {
         self.load = load
     }
 
-    /// A handler for the front of a listener's pipeline, where it sees each accepted connection.
-    func makeServerChannelHandler() -> some ChannelInboundHandler { Counter(owner: self) }
-
     /// The server is stopping and turns `autoRead` off itself: a closing connection must not
     /// turn it back on.
     func stopAccepting() {
         state.withLock { $0.stopped = true }
     }
 
-    private func opened(_ connection: any Channel, on listener: any Channel) {
+    /// `listener` accepted `connection` (``AcceptObserver``).
+    func opened(_ connection: any Channel, on listener: any Channel) {
         load.opened()
         let pause = state.withLock { state in
             if !state.listeners.contains(where: { $0 === listener }) { state.listeners.append(listener) }
@@ -54,19 +52,5 @@ final class ConnectionLimit: Sendable {
             return state.stopped ? [] : state.listeners
         }
         for listener in resume { _ = listener.setOption(.autoRead, value: true) }
-    }
-
-    private final class Counter: ChannelInboundHandler {
-        typealias InboundIn = any Channel
-        let owner: ConnectionLimit
-
-        init(owner: ConnectionLimit) {
-            self.owner = owner
-        }
-
-        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            owner.opened(unwrapInboundIn(data), on: context.channel)
-            context.fireChannelRead(data)
-        }
     }
 }

@@ -223,8 +223,10 @@ public final class HTTPServer: Service {
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(accepted.makeServerChannelHandler())
-                    try channel.pipeline.syncOperations.addHandler(connections.makeServerChannelHandler())
+                    try channel.pipeline.syncOperations.addHandler(AcceptObserver { connection, listener in
+                        accepted.accepted()
+                        connections.opened(connection, on: listener)
+                    })
                     try channel.pipeline.syncOperations.addHandler(quiescing.makeServerChannelHandler(channel: channel))
                 }
             }

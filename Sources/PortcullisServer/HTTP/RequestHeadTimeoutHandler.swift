@@ -111,8 +111,8 @@ final class RequestHeadTimeoutHandler: ChannelDuplexHandler, RemovableChannelHan
             arm(context: context)
         case .cancelTimer:
             // The scheduled task stays: keep-alive connections start and stop this timer on
-            // every request, and a task per request cost more than one that wakes up, finds
-            // no deadline or a later one, and goes back to sleep.
+            // every request, and one task that wakes up, finds no deadline or a later one and
+            // sleeps again is cheaper than scheduling and cancelling a task per request.
             deadline = nil
         case .close:
             logger.debug("closing a connection that did not send a request head in time", metadata: [
