@@ -12,7 +12,7 @@ import PortcullisPlatform
 /// ``SupervisorStateMachine`` decides; ``perform(_:)`` acts. Nothing on the loop waits: a
 /// reload's configuration and start-up work run in a task of their own.
 public final class Master {
-    /// Undoes a configuration's start-up work (the app's shutdown hooks).
+    /// Undoes a configuration's start-up work (the app's shutdown hooks), once no worker runs it.
     public typealias Shutdown = @Sendable () async -> Void
     /// A configuration's once-only start-up work; returns what undoes it.
     public typealias Prepare = @Sendable (PortcullisConfig) async throws -> Shutdown
@@ -54,8 +54,9 @@ public final class Master {
     private let systemd = SystemdNotifier()
     private var lastWatchdog = ContinuousClock.now
     private let prepare: Prepare
-    /// Undoes the start-up work of the configuration the workers run.
-    private var shutdown: Shutdown?
+    /// Undo the start-up work of each configuration that started, newest last; run when the
+    /// master stops, after the last worker.
+    private var shutdowns: [Shutdown] = []
     private let relay: Relay
     private var reports: [Int: WorkerReport] = [:]
     private let build: String
@@ -73,8 +74,8 @@ public final class Master {
     ///     loads it from the same inputs.
     ///   - prepare: the once-only start-up work for a configuration, run before its first
     ///     worker starts: at start (a failure ends the master with status 1) and on each
-    ///     reload (a failure refuses the reload). What it returns runs once that configuration
-    ///     is replaced, or when the master stops.
+    ///     reload (a failure refuses the reload). What it returns runs when the master stops,
+    ///     after its last worker.
     public init(
         build: String,
         request: ConfigRequest,
@@ -93,11 +94,11 @@ public final class Master {
         (events, queue) = AsyncStream.makeStream(of: Event.self)
     }
 
-    /// Runs until stopped, then undoes the start-up work of the configuration it ran last;
-    /// returns the process exit status.
+    /// Runs until stopped, then undoes the start-up work of every configuration it started,
+    /// newest first; returns the process exit status.
     public func run() async -> Int32 {
         let status = await supervise()
-        await shutdown?()
+        for shutdown in shutdowns.reversed() { await shutdown() }
         return status
     }
 
@@ -134,7 +135,7 @@ public final class Master {
         // effect once it is done, rather than killing the master halfway through it.
         let signals = trapSignals()
         do {
-            shutdown = try await prepare(config)
+            shutdowns.append(try await prepare(config))
             // After the start-up work, which creates the state directory it may live in.
             if !config.server.controlSocket.isEmpty {
                 control = try ControlServer(path: config.server.controlSocket)
@@ -283,8 +284,8 @@ public final class Master {
         }
     }
 
-    /// Starts the prepared configuration's generation, and undoes the start-up work of the one
-    /// it replaces; a preparation that finished after a stop began is undone at once.
+    /// Starts the prepared configuration's generation. A preparation that finished after a
+    /// stop began is undone at once: no worker ever ran it.
     private func reloadPrepared(_ prepared: PortcullisConfig, undo: @escaping Shutdown) async {
         guard machine.phase == .preparing else {
             await undo()
@@ -294,10 +295,8 @@ public final class Master {
             logger.warning("server.listen changes take effect on restart, not on reload")
         }
         config = prepared
-        let replaced = shutdown
-        shutdown = undo
+        shutdowns.append(undo)
         await perform(machine.reloadPrepared(workers: prepared.server.workers, now: .now))
-        if let replaced { Task { await replaced() } }
     }
 
     private func closeListeners() {

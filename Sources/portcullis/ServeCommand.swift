@@ -43,8 +43,8 @@ struct ServeCommand: AsyncParsableCommand {
             "profile": .string(loaded.config.profile.rawValue),
             "config_file": .string(loaded.configFile ?? "none"),
         ])
-        // The master's own lifecycle hooks: start-up per configuration, shutdown once that
-        // configuration is replaced or the master stops.
+        // The master's own lifecycle hooks: start-up per configuration, and that
+        // configuration's shutdown once the master stops.
         let lifecycleLogger = loggers.logger("portcullis.lifecycle")
         let master = Master(
             build: Portcullis.build, request: options.request(workers: workers, listen: listen), config: loaded.config, loggers: loggers

@@ -47,7 +47,8 @@ public struct ApplicationBuilder {
         startup.append(LifecycleHook(name: name, run: run))
     }
     /// Adds work that must happen once after the last worker stopped (releasing what a
-    /// start-up hook took). `serve` runs it in the master when it stops; failures are logged.
+    /// start-up hook took). `serve` runs it in the master when it stops, once for each
+    /// configuration whose start-up work ran; failures are logged.
     public mutating func atShutdown(_ name: String, _ run: @escaping @Sendable () async throws -> Void) {
         shutdown.append(LifecycleHook(name: name, run: run))
     }
