@@ -1,6 +1,6 @@
 import HTTPTypes
 @testable import PortcullisApp
-import PortcullisHTTP
+@testable import PortcullisHTTP
 @testable import PortcullisPlatform
 
 extension FuzzTarget {
