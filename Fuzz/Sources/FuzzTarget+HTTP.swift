@@ -24,7 +24,7 @@ extension FuzzTarget {
             _ = IPAddress(part)
             _ = CIDR(part)
             _ = TrustedProxies.hostOnly(part)
-            _ = TrustedProxies.Entry(part)
+            _ = TrustedProxyEntry(part)
         }
     }
 
