@@ -22,6 +22,10 @@ public final class Master {
         case terminate, quit, hangup, addWorker, removeWorker
         case ready(id: Int, build: String)
         case heartbeat(id: Int, load: WorkerLoad)
+        /// A worker's Prometheus exposition, sent with each heartbeat.
+        case metrics(id: Int, exposition: [UInt8])
+        /// A scrape of `metrics.listen`, waiting for the node's exposition.
+        case scrape(CheckedContinuation<[UInt8], Never>)
         case recycling(id: Int)
         case exited(id: Int, status: Int32)
         case tick
@@ -67,6 +71,10 @@ public final class Master {
     private var lastReload: ReloadReport?
     /// This node's ID, which its workers stamp on what they send to other nodes.
     private let node = UUID().uuidString
+    /// The workers' summed metrics and the master's own.
+    private var nodeMetrics = NodeMetrics()
+    private let masterMetrics: MasterMetrics
+    private var metricsServer: Task<Void, Never>?
 
     /// - Parameters:
     ///   - build: this binary's version and revision; every worker must report the same.
@@ -90,6 +98,8 @@ public final class Master {
         self.executable = Self.currentExecutable()
         self.logger = loggers.logger("portcullis.master")
         self.relay = Relay(logger: logger)
+        let parts = build.split(separator: " ", maxSplits: 1).map(String.init)
+        self.masterMetrics = MasterMetrics(build: (parts.first ?? build, parts.count > 1 ? parts[1] : ""))
         self.machine = SupervisorStateMachine(workers: config.server.workers, rules: Self.rules(config, build: build))
         (events, queue) = AsyncStream.makeStream(of: Event.self)
     }
@@ -147,6 +157,8 @@ public final class Master {
             return 1
         }
         control?.serve(events: queue)
+        serveMetrics()
+        defer { metricsServer?.cancel() }
         let ticker = Task { [queue] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(100))
@@ -172,8 +184,12 @@ public final class Master {
                 reports[id]?.load = load
                 machine.heartbeat(id: id, now: now)
             case .recycling(let id): await perform(machine.recycling(id: id, now: now))
+            case .metrics(let id, let exposition): nodeMetrics.update(worker: id, exposition: exposition)
+            case .scrape(let answer): answer.resume(returning: scrape())
             case .exited(let id, let status):
                 let serving = reports.removeValue(forKey: id)?.inFlight.serving() ?? ([], 0)
+                nodeMetrics.retire(worker: id)
+                if let reason = exitReason(id) { masterMetrics.workerExited(reason) }
                 await perform(machine.workerExited(id: id, status: status, serving: serving, now: now))
             case .command(let command, let reply):
                 await answer(command, reply)
@@ -299,6 +315,43 @@ public final class Master {
         await perform(machine.reloadPrepared(workers: prepared.server.workers, now: .now))
     }
 
+    // MARK: Metrics
+
+    /// Starts the `metrics.listen` listener, when there is one. Its scrapes are events, so
+    /// the loop answers them between the others.
+    private func serveMetrics() {
+        guard let address = config.metrics.listen else { return }
+        let logger = self.logger
+        metricsServer = Task { [queue] in
+            do {
+                try await MetricsServer.run(on: address, logger: logger) {
+                    await withCheckedContinuation { queue.yield(.scrape($0)) }
+                }
+            } catch {
+                logger.error("cannot serve metrics", metadata: ["address": .string(address.description), "error": .string("\(error)")])
+            }
+        }
+    }
+
+    private func scrape() -> [UInt8] {
+        let processes = [MasterMetrics.Process(role: "master", index: nil, pid: getpid())] + machine.workers.compactMap { worker in
+            worker.pid.map { MasterMetrics.Process(role: "worker", index: worker.index, pid: $0) }
+        }
+        return masterMetrics.render(node: nodeMetrics, processes: processes, generation: machine.generation)
+    }
+
+    /// Why worker `id`, which just exited, did: what the state machine knew of it.
+    private func exitReason(_ id: Int) -> MasterMetrics.ExitReason? {
+        guard let worker = machine.workers.first(where: { $0.id == id }) else { return nil }
+        if worker.recycling { return .recycled }
+        if worker.killed { return .killed }
+        switch worker.state {
+        case .stopping: return .stopped
+        case .starting: return .diedBeforeServing
+        case .serving: return .crashed
+        }
+    }
+
     private func closeListeners() {
         for socket in listeners { socket.close() }
         listeners.removeAll()
@@ -332,6 +385,7 @@ public final class Master {
         case .abandoned(let problem): ("abandoned", machine.generation, [problem])
         }
         let report = ReloadReport(outcome: name, at: RFC3339.now(), generation: generation, problems: problems)
+        masterMetrics.reloadFinished(name)
         lastReload = report
         for waiter in reloadWaiters { waiter.send(report) }
         reloadWaiters.removeAll()

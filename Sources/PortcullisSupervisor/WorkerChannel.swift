@@ -3,7 +3,7 @@ import Glibc
 import PortcullisPlatform
 
 /// The master's end of one worker's control socket: a thread reads the worker's frames
-/// (`ready`, `heartbeat`, `recycle`, and hub messages, which go to the ``Relay``), and once the
+/// (`ready`, `heartbeat`, `metrics`, `recycle`, and hub messages, which go to the ``Relay``), and once the
 /// socket closes — or carries something no worker sends — stops relaying to it and reaps the
 /// process.
 enum WorkerChannel {
@@ -15,6 +15,7 @@ enum WorkerChannel {
                 case .ready(let build): events.yield(.ready(id: id, build: build))
                 case .heartbeat(let load): events.yield(.heartbeat(id: id, load: load))
                 case .recycle: events.yield(.recycling(id: id))
+                case .metrics(let exposition): events.yield(.metrics(id: id, exposition: exposition))
                 case .relay: relay.forward(message, from: id)
                 }
             }

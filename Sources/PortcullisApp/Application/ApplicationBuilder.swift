@@ -90,7 +90,8 @@ public struct ApplicationBuilder {
             cors: CORSPolicy(origins: config.cors.origins, allowCredentials: config.cors.allowCredentials),
             errors: ErrorResponses(logger: loggers.logger("portcullis.http")),
             bodyLimit: BodyLimit(limit: config.server.maxBodyBytes),
-            inFlight: inFlight
+            inFlight: inFlight,
+            metrics: HTTPMetrics()
         ))
         var table = RouteTable()
         for blueprint in blueprints {

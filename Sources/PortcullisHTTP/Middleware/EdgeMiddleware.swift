@@ -19,11 +19,12 @@ public struct EdgeMiddleware: RouterMiddleware {
     let errors: ErrorResponses
     let bodyLimit: BodyLimit
     let inFlight: InFlightRequests
+    let metrics: HTTPMetrics
 
     /// - Parameter compression: nil when `server.compression` is off.
     public init(
         identity: RequestIdentity, compression: ResponseCompression?, accessLog: AccessLog, headers: SecurityHeaders,
-        cors: CORSPolicy, errors: ErrorResponses, bodyLimit: BodyLimit, inFlight: InFlightRequests
+        cors: CORSPolicy, errors: ErrorResponses, bodyLimit: BodyLimit, inFlight: InFlightRequests, metrics: HTTPMetrics
     ) {
         self.identity = identity
         self.compression = compression
@@ -33,12 +34,14 @@ public struct EdgeMiddleware: RouterMiddleware {
         self.errors = errors
         self.bodyLimit = bodyLimit
         self.inFlight = inFlight
+        self.metrics = metrics
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         identity.assign(request, to: &context)
         let started = ContinuousClock.now
+        metrics.started()
         var response: Response
         if let preflight = cors.preflight(request) {
             response = preflight
@@ -56,6 +59,7 @@ public struct EdgeMiddleware: RouterMiddleware {
         }
         headers.apply(to: &response, for: request, context: context)
         accessLog.record(request, context: context, response: response, since: started)
+        metrics.finished(request, route: context.endpointPath, response: response, since: started)
         compression?.apply(to: &response, for: request)
         return response
     }

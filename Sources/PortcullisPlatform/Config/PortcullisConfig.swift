@@ -121,6 +121,11 @@ public struct PortcullisConfig: Sendable {
         public var maxConnections: Int
     }
 
+    public struct Metrics: Sendable {
+        /// Where the master serves the node's Prometheus exposition; nil serves none.
+        public var listen: ListenAddress?
+    }
+
     public struct Log: Sendable {
         public var level: String
         public var format: LogFormat
@@ -135,6 +140,7 @@ public struct PortcullisConfig: Sendable {
     public var jobs: Jobs
     public var mail: Mail
     public var ws: WebSocket
+    public var metrics: Metrics
     public var log: Log
 
     /// Every secret value, so the log handler can scrub it wherever it appears.
@@ -214,6 +220,7 @@ public struct PortcullisConfig: Sendable {
             pingInterval: .seconds(settings[Settings.wsPingInterval]),
             maxConnections: settings[Settings.wsMaxConnections]
         )
+        metrics = Metrics(listen: try? ListenAddress.parse(settings[Settings.metricsListen]).get())
         log = Log(level: settings[Settings.logLevel], format: LogFormat(rawValue: settings[Settings.logFormat]) ?? .text)
     }
 

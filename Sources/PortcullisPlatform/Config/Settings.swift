@@ -111,6 +111,12 @@ public enum Settings {
     public static let wsPingInterval = Setting<Double>("ws.ping_interval", default: 30, check: Check.within(1...3600))
     public static let wsMaxConnections = Setting<Int>("ws.max_connections", default: 10000, check: Check.within(1...1_000_000))
 
+    /// Where the master serves `/metrics`; empty serves none.
+    public static let metricsListen = Setting<String>("metrics.listen", default: "", check: { address in
+        guard !address.isEmpty, case .failure(let error) = ListenAddress.parse(address) else { return nil }
+        return error.message
+    })
+
     public static let logLevel = Setting<String>("log.level", default: "info", check: Check.oneOf(LogLevelName.all))
     public static let logFormat = Setting<String>("log.format", default: { context in
         context.profile == .production ? "json" : "text"
@@ -130,6 +136,7 @@ public enum Settings {
         jobsConcurrency, jobsMaxAttempts, jobsLeaseSeconds, jobsRetentionDays,
         mailTransport, mailSendmailPath, mailFrom, mailMaxPerUser,
         wsMaxMessageBytes, wsSendQueueMessages, wsSendQueueBytes, wsWorkerQueueBytes, wsMaxSubscriptions, wsRelayQueueBytes, wsPublishRate, wsPingInterval, wsMaxConnections,
+        metricsListen,
         logLevel, logFormat,
     ]
 

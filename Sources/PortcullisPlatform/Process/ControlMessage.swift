@@ -3,13 +3,15 @@ import Glibc
 /// What travels on a worker's control socket, both ways, as length-prefixed frames: four
 /// bytes of big-endian length (of what follows), a kind byte, the body. The worker says
 /// `ready` (with its build, which must be its master's), `heartbeat` (with what it has served
-/// so far) and `recycle`; either side sends `relay`, a hub message that the master passes on to
-/// every other worker.
+/// so far), `metrics` (its Prometheus exposition, which the master sums with the others') and
+/// `recycle`; either side sends `relay`, a hub message that the master passes on to every
+/// other worker.
 public enum ControlMessage: Sendable, Equatable {
     case ready(build: String)
     case heartbeat(WorkerLoad)
     case recycle
     case relay([UInt8])
+    case metrics([UInt8])
 
     /// The longest build description a `ready` frame carries.
     public static let maximumBuildLength = 256
@@ -25,6 +27,7 @@ public enum ControlMessage: Sendable, Equatable {
         case .heartbeat(let load): (2, Self.bigEndian(load.requests) + Self.bigEndian(load.connections))
         case .recycle: (3, [])
         case .relay(let bytes): (4, bytes)
+        case .metrics(let text): (5, text)
         }
         // A body over ``maximumLength`` is refused by ControlWriter before it is sent, and by
         // every reader; truncating here only keeps the conversion from trapping.
@@ -83,6 +86,7 @@ public enum ControlMessage: Sendable, Equatable {
                 return .heartbeat(WorkerLoad(requests: ControlMessage.integer(body[0..<8]), connections: ControlMessage.integer(body[8..<16])))
             case 3: return .recycle
             case 4: return .relay(body)
+            case 5: return .metrics(body)
             default: throw ControlFrameError(detail: "kind \(kind)")
             }
         }

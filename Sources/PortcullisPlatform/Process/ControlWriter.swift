@@ -4,9 +4,9 @@ import Synchronization
 
 /// Writes control frames to a socket from a queue of its own, so no caller waits on the
 /// peer. Hub messages (`relay`) may fill at most `limit` bytes of the queue
-/// (`ws.relay_queue_bytes`); one beyond that is dropped and the send reports it. The few bytes
-/// of `ready`, `heartbeat` and `recycle` always go, so a flood of messages cannot make a
-/// worker miss its heartbeats and be killed for it. A frame longer than any reader accepts
+/// (`ws.relay_queue_bytes`); one beyond that is dropped and the send reports it. `ready`,
+/// `heartbeat`, `recycle` and `metrics` (one exposition per heartbeat) always go, so a flood
+/// of messages cannot make a worker miss its heartbeats and be killed for it. A frame longer than any reader accepts
 /// (``ControlMessage/maximumLength``) is refused too.
 public final class ControlWriter: Sendable {
     private let fd: Int32

@@ -7,6 +7,7 @@ import Synchronization
 public final class LoadCounter: Sendable {
     private let requests = Atomic<Int>(0)
     private let connections = Atomic<Int>(0)
+    private let accepted = Atomic<Int>(0)
 
     public init() {}
 
@@ -18,7 +19,13 @@ public final class LoadCounter: Sendable {
     /// Counts one response; returns how many there have been.
     func responded() -> Int { requests.add(1, ordering: .relaxed).newValue }
 
-    func opened() { connections.add(1, ordering: .relaxed) }
+    /// The connections accepted since the process started.
+    public var acceptedConnections: Int { accepted.load(ordering: .relaxed) }
+
+    func opened() {
+        connections.add(1, ordering: .relaxed)
+        accepted.add(1, ordering: .relaxed)
+    }
 
     func closed() { connections.subtract(1, ordering: .relaxed) }
 }

@@ -7,7 +7,7 @@ import ServiceLifecycle
 import Synchronization
 
 /// The worker's end of its control socket to the master: says `ready` (with its build) once it
-/// serves, sends a `heartbeat` (with what it served) while its concurrency runtime is alive, says `recycle` when `max_requests` is
+/// serves, sends a `heartbeat` (with what it served, and its metrics) while its concurrency runtime is alive, says `recycle` when `max_requests` is
 /// reached, carries the hub's messages to and from the other workers, and stops the worker
 /// when the master is gone.
 public final class WorkerControl: Service {
@@ -20,13 +20,16 @@ public final class WorkerControl: Service {
     private let hub = Mutex<Hub?>(nil)
     private let load: LoadCounter
     private let build: String
+    private let metrics: WorkerMetrics
 
     /// - Parameters:
     ///   - relayLimit: `ws.relay_queue_bytes`, the bytes of hub messages that may wait for the master.
     ///   - load: what the heartbeats report.
     ///   - build: this binary's version and revision, which the master checks against its own.
-    public init(fd: Int32, heartbeatInterval: Duration, relayLimit: Int, load: LoadCounter, build: String, logger: Logger) {
+    ///   - metrics: the worker's registry, whose exposition goes with every heartbeat.
+    init(fd: Int32, heartbeatInterval: Duration, relayLimit: Int, load: LoadCounter, build: String, metrics: WorkerMetrics, logger: Logger) {
         self.fd = fd
+        self.metrics = metrics
         self.heartbeatInterval = heartbeatInterval
         self.load = load
         self.build = build
@@ -63,6 +66,7 @@ public final class WorkerControl: Service {
                 group.addTask { [self] in
                     while !Task.isCancelled {
                         writer.send(.heartbeat(load.load))
+                        writer.send(.metrics(metrics.snapshot(load)))
                         try? await Task.sleep(for: heartbeatInterval)
                     }
                     return nil
@@ -75,8 +79,13 @@ public final class WorkerControl: Service {
         } onGracefulShutdown: { [stop] in
             stop.finish()
         }
-        // The writer's queue may still hold `recycle`: a worker that exited before it went out
-        // would look to the master like one that died.
+    }
+
+    /// Sends the last metrics, once serving is over, so the master's totals keep every request
+    /// this worker answered; then waits until they and `recycle` are written: a worker that
+    /// exited before would lose them and look to the master like one that died.
+    public func finish() {
+        writer.send(.metrics(metrics.snapshot(load)))
         writer.drain()
     }
 

@@ -36,7 +36,7 @@ public enum WorkerProcess {
         let load = LoadCounter()
         let control = WorkerControl(
             fd: WorkerInvocation.controlDescriptor, heartbeatInterval: min(config.server.workerTimeout / 4, .seconds(1)),
-            relayLimit: config.ws.relayQueueBytes, load: load, build: build, logger: logger)
+            relayLimit: config.ws.relayQueueBytes, load: load, build: build, metrics: WorkerMetrics(index: invocation.index), logger: logger)
         let limit = config.server.maxRequests > 0
             ? RequestLimit(limit: config.server.maxRequests + Int.random(in: 0...config.server.maxRequestsJitter)) { control.recycle() }
             : nil
@@ -49,10 +49,12 @@ public enum WorkerProcess {
                 app: app, listeners: Listener.inherited(invocation), requestLimit: limit, load: load, companions: [control]
             ) { _ in control.ready() }
         } catch {
+            control.finish()
             loggers.flush()
             logger.critical("could not serve", metadata: ["error": .string("\(error)")])
             throw .serving
         }
+        control.finish()
         loggers.flush()
         logger.info("worker stopped")
     }

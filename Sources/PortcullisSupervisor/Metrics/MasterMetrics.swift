@@ -1,0 +1,95 @@
+import Prometheus
+
+/// The master's own metrics, through swift-prometheus: build info, the generation, worker exits
+/// by reason, reloads by outcome, and each process's memory, CPU, descriptors and start time.
+/// ``render(node:processes:generation:)`` adds them to the workers' summed exposition.
+final class MasterMetrics: Sendable {
+    /// Why a worker exited, as the `reason` label says it.
+    enum ExitReason: String, CaseIterable {
+        /// Asked to stop: a reload retired it, TTOU removed it, or the master stopped.
+        case stopped
+        /// It reached `server.max_requests`.
+        case recycled
+        /// Killed for missing its heartbeat, or for running another build.
+        case killed
+        /// It died before it served.
+        case diedBeforeServing = "died_before_serving"
+        /// It died while serving.
+        case crashed
+    }
+
+    /// One process whose figures the scrape reports.
+    struct Process {
+        /// `master` or `worker`.
+        let role: String
+        /// The worker's index; nil for the master.
+        let index: Int?
+        let pid: Int32
+    }
+
+    private let registry = PrometheusCollectorRegistry()
+    private let generation: Gauge
+
+    init(build: (version: String, revision: String)) {
+        registry.makeGauge(
+            descriptor: .named("portcullis_build_info", "The running build; always 1."),
+            labels: [("version", build.version), ("revision", build.revision)]
+        ).set(to: 1.0)
+        generation = registry.makeGauge(descriptor: .named("portcullis_generation", "The generation of workers serving."))
+        for reason in ExitReason.allCases { _ = exits(reason) }
+    }
+
+    func workerExited(_ reason: ExitReason) { exits(reason).increment() }
+
+    func reloadFinished(_ outcome: String) {
+        registry.makeCounter(descriptor: .named("portcullis_reloads_total", "Reloads by how they ended."), labels: [("outcome", outcome)])
+            .increment()
+    }
+
+    /// The whole node's exposition: the workers' summed families, then the master's own, then
+    /// each process's figures as of now.
+    func render(node: NodeMetrics, processes: [Process], generation current: Int) -> [UInt8] {
+        generation.set(to: Double(current))
+        var buffer: [UInt8] = []
+        node.render(into: &buffer, help: Self.workerHelp)
+        registry.emit(into: &buffer)
+        Self.processRegistry(processes).emit(into: &buffer)
+        return buffer
+    }
+
+    private func exits(_ reason: ExitReason) -> Counter {
+        registry.makeCounter(descriptor: .named("portcullis_worker_exits_total", "Worker exits by reason."), labels: [("reason", reason.rawValue)])
+    }
+
+    /// A registry of this moment's process figures: a process that is gone leaves no series.
+    private static func processRegistry(_ processes: [Process]) -> PrometheusCollectorRegistry {
+        let registry = PrometheusCollectorRegistry()
+        for process in processes {
+            guard let stats = ProcessStats.read(pid: process.pid) else { continue }
+            let labels = [("process", process.role), ("worker", process.index.map(String.init) ?? ""), ("pid", "\(process.pid)")]
+            registry.makeGauge(descriptor: .named("portcullis_process_resident_memory_bytes", "Resident memory."), labels: labels)
+                .set(to: stats.residentBytes)
+            registry.makeCounter(descriptor: .named("portcullis_process_cpu_seconds_total", "User and system CPU time."), labels: labels)
+                .increment(by: stats.cpuSeconds)
+            registry.makeGauge(descriptor: .named("portcullis_process_open_fds", "Open file descriptors."), labels: labels)
+                .set(to: stats.openDescriptors)
+            registry.makeGauge(descriptor: .named("portcullis_process_start_time_seconds", "Start time, seconds since the epoch."), labels: labels)
+                .set(to: stats.startTime)
+        }
+        return registry
+    }
+
+    /// Help for the families workers record through swift-metrics, which carries none.
+    static let workerHelp: [String: String] = [
+        "portcullis_http_requests_total": "Requests answered, by method, route template and status class.",
+        "portcullis_http_request_duration_seconds": "Time from a request's arrival to its response, by route template.",
+        "portcullis_http_requests_in_flight": "Requests being answered now.",
+    ]
+}
+
+extension MetricNameDescriptor {
+    /// A metric's whole name and its help text.
+    static func named(_ name: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+    }
+}

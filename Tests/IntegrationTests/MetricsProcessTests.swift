@@ -1,0 +1,124 @@
+import AsyncHTTPClient
+import Foundation
+import TestSupport
+import Testing
+
+/// `metrics.listen`: the master's exposition of the whole node, with workers that come and go.
+@Suite struct MetricsProcessTests {
+    /// One scrape: each series (the text before its value) with its value, and each family's type.
+    struct Scrape {
+        var values: [String: Double] = [:]
+        var types: [String: String] = [:]
+        let text: String
+
+        init(_ text: String) {
+            self.text = text
+            for line in text.split(separator: "\n") {
+                if line.hasPrefix("# TYPE ") {
+                    let parts = line.split(separator: " ")
+                    if parts.count == 4 { types[String(parts[2])] = String(parts[3]) }
+                } else if !line.hasPrefix("#"), let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]) {
+                    values[String(line[..<space])] = value
+                }
+            }
+        }
+
+        /// The sum of a family's series whose labels contain `matching`.
+        func sum(_ name: String, matching: String = "") -> Double {
+            values.filter { ($0.key == name || $0.key.hasPrefix(name + "{")) && (matching.isEmpty || $0.key.contains(matching)) }.values.reduce(0, +)
+        }
+
+        /// The series that only grow: counters and histograms, except the per-process ones,
+        /// which end with their process.
+        var growing: [String: Double] {
+            values.filter { series, _ in
+                let family = types.keys.first { series == $0 || series.hasPrefix($0 + "{") || series.hasPrefix($0 + "_") }
+                guard let family, !family.hasPrefix("portcullis_process_") else { return false }
+                return types[family] == "counter" || types[family] == "histogram"
+            }
+        }
+    }
+
+    static func scrape(_ port: Int) async throws -> Scrape {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/metrics"), timeout: .seconds(10))
+        #expect(response.status == .ok)
+        #expect(response.headers.first(name: "Content-Type") == "text/plain; version=0.0.4; charset=utf-8")
+        return Scrape(String(buffer: try await response.body.collect(upTo: 4 << 20)))
+    }
+
+    /// Every counter or histogram series that shrank or vanished from one scrape to the next.
+    static func decreases(_ scrapes: [Scrape]) -> [String] {
+        var found: [String] = []
+        for (before, after) in zip(scrapes, scrapes.dropFirst()) {
+            for (series, value) in before.growing where (after.values[series] ?? -1) < value {
+                found.append("\(series): \(value) → \(after.values[series].map { "\($0)" } ?? "gone")")
+            }
+        }
+        return found
+    }
+
+    @Test func theScrapeCountsEveryRequestAcrossRecyclesAndNoCounterEverGoesBackwards() async throws {
+        try await withTemporaryDirectory { directory in
+            let metricsPort = try freeLoopbackPort()
+            let serve = try ServeProcess(["--listen", "127.0.0.1:0", "--workers", "2"], environment: serveEnvironment(directory, [
+                "PORTCULLIS_METRICS_LISTEN": "127.0.0.1:\(metricsPort)",
+                "PORTCULLIS_SERVER_MAX_REQUESTS": "25", "PORTCULLIS_SERVER_MAX_REQUESTS_JITTER": "0",
+            ]), in: directory.path)
+            let port = try await MasterProcessTests.waitUntilReady(serve)
+            var scrapes = [try await Self.scrape(metricsPort)]
+
+            // 60 requests: each worker recycles at least once on the way.
+            #expect(await MasterProcessTests.load(port, count: 60) == 0)
+            try await waitUntil("the scrape to count 60 requests to /healthz") {
+                try await Self.scrape(metricsPort).sum("portcullis_http_requests_total", matching: #"route="/healthz""#) >= 60
+            }
+            let counted = try await Self.scrape(metricsPort)
+            scrapes.append(counted)
+            #expect(counted.sum("portcullis_http_requests_total", matching: #"route="/healthz""#) == 60, "exactly: \(counted.text)")
+            #expect(counted.sum("portcullis_http_request_duration_seconds_count", matching: #"route="/healthz""#) == 60)
+            #expect(counted.sum("portcullis_worker_exits_total", matching: #"reason="recycled""#) >= 2)
+            #expect(counted.sum("portcullis_http_connections_accepted_total") >= 60)
+
+            // A worker killed, then a reload, with requests between: totals only grow.
+            let victim = try #require(MasterProcessTests.masterMessages(serve.records, "worker serving").last.flatMap { Int32($0["worker_pid"] as? String ?? "") })
+            kill(victim, SIGKILL)
+            try await MasterProcessTests.waitFor(serve) { !MasterProcessTests.masterMessages($0, "worker died").isEmpty }
+            scrapes.append(try await Self.scrape(metricsPort))
+            #expect(await MasterProcessTests.load(port, count: 20) == 0)
+            scrapes.append(try await Self.scrape(metricsPort))
+            serve.signal(SIGHUP)
+            try await MasterProcessTests.waitFor(serve) { !MasterProcessTests.masterMessages($0, "reloaded").isEmpty }
+            #expect(await MasterProcessTests.load(port, count: 20) == 0)
+            try await Task.sleep(for: .milliseconds(1500))
+            let last = try await Self.scrape(metricsPort)
+            scrapes.append(last)
+            #expect(last.sum("portcullis_worker_exits_total", matching: #"reason="crashed""#) == 1)
+            #expect(last.sum("portcullis_reloads_total", matching: #"outcome="reloaded""#) == 1)
+            #expect(last.sum("portcullis_generation") == 2)
+            #expect(last.sum("portcullis_process_resident_memory_bytes", matching: #"process="master""#) > 0)
+            #expect(last.sum("portcullis_build_info") == 1)
+
+            #expect(Self.decreases(scrapes).isEmpty)
+            let check = try await PortcullisBinary.runCommand(
+                ["/bin/sh", "-c", "promtool check metrics"], environment: ["PATH": "/usr/bin:/bin"], in: directory.path, input: last.text)
+            #expect(check.status == 0, "promtool check metrics: \(check.stdout) \(check.stderr)")
+            serve.signal(SIGTERM)
+            #expect(try await serve.waitForExit() == 0)
+        }
+    }
+
+    @Test func onlyTheMetricsListenerServesMetrics() async throws {
+        try await withTemporaryDirectory { directory in
+            let metricsPort = try freeLoopbackPort()
+            let serve = try ServeProcess(["--listen", "127.0.0.1:0", "--workers", "1"], environment: serveEnvironment(directory, [
+                "PORTCULLIS_METRICS_LISTEN": "127.0.0.1:\(metricsPort)",
+            ]), in: directory.path)
+            let port = try await MasterProcessTests.waitUntilReady(serve)
+            #expect(try await MasterProcessTests.get(port, "/metrics").status == .notFound, "the API never exposes the metrics")
+            let other = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(metricsPort)/users"), timeout: .seconds(10))
+            #expect(other.status == .notFound)
+            serve.signal(SIGTERM)
+            #expect(try await serve.waitForExit() == 0)
+        }
+    }
+}
