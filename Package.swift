@@ -115,6 +115,7 @@ let package = Package(
                 "PortcullisJobs",
                 "PortcullisPersistence",
                 "PortcullisPlatform",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -144,6 +145,7 @@ let package = Package(
             name: "PortcullisPersistence",
             dependencies: [
                 "PortcullisPlatform",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -174,6 +176,7 @@ let package = Package(
                 "CPosixSpawn",
                 "CSystemd",
                 .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Yams", package: "Yams"),

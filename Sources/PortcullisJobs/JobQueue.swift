@@ -243,4 +243,25 @@ public struct JobQueue: Sendable {
             ).count
         }
     }
+
+    /// The queue as gauges: jobs by kind and state (`queued`, `running`, `retrying`, `dead`),
+    /// and the age of the oldest job waiting to run.
+    public func gauges(now: Date = Date()) async throws -> [GaugeSample] {
+        try await store.transaction(.readOnly) { session in
+            var samples = try await session.query(
+                "SELECT kind, state, COUNT(*) AS jobs FROM jobs WHERE state IN ('queued', 'running', 'retrying', 'dead') GROUP BY kind, state"
+            ).map { row in
+                GaugeSample(
+                    name: "portcullis_jobs", help: "Jobs by kind and state.",
+                    labels: ["kind": try row.string("kind"), "state": try row.string("state")], value: Double(try row.int("jobs")))
+            }
+            let oldest = try await session.query(
+                "SELECT run_at FROM jobs WHERE state = 'queued' AND run_at <= \(.date(now)) ORDER BY run_at LIMIT 1"
+            ).first.map { try $0.date("run_at") }
+            samples.append(GaugeSample(
+                name: "portcullis_jobs_oldest_queued_age_seconds", help: "How long the oldest queued job has been due; 0 when none is.",
+                value: oldest.map { max(0, now.timeIntervalSince($0)) } ?? 0))
+            return samples
+        }
+    }
 }

@@ -158,10 +158,17 @@ public final class JobRunner: Service {
         let finalOutcome = outcome
         let outcomeLogger = attemptLogger
         // The outcome is recorded even when this task was cancelled (a stop that ran out of time).
-        await Task {
+        let recorded = await Task {
             await self.record(finalOutcome, of: claim, logger: outcomeLogger)
         }.value
+        let kind = handlers[claim.kind] == nil ? "unknown" : claim.kind
+        Self.runs[kind, recorded].increment()
+        Self.durations[kind].recordInterval(since: started)
     }
+
+    /// Attempts by kind and outcome, and how long they ran, for the node's metrics.
+    static let runs = MetricFamily.counter("portcullis_job_runs_total", labels: ["kind", "outcome"])
+    static let durations = MetricFamily.timer("portcullis_job_run_duration_seconds", labels: ["kind"])
 
     /// Renews the lease until cancelled; returns nil, or a failure when the lease was lost.
     private func keepLeased(_ claim: JobQueue.Claim, logger: Logger) async -> Result<JSONValue, any Error>? {
@@ -195,20 +202,24 @@ public final class JobRunner: Service {
         }
     }
 
-    private func record(_ outcome: Result<JSONValue, any Error>?, of claim: JobQueue.Claim, logger: Logger) async {
+    /// Records the attempt's outcome in the queue; returns it as the `outcome` label says it:
+    /// `succeeded`, `retrying`, `dead`, `released` or `lost` (the lease was lost, or recording failed).
+    private func record(_ outcome: Result<JSONValue, any Error>?, of claim: JobQueue.Claim, logger: Logger) async -> String {
         do {
             switch outcome {
             case .success(let result):
                 guard try await queue.finish(claim, outcome: .succeeded, result: result) != nil else {
                     logger.warning("job finished after its lease was lost; its outcome was not recorded")
-                    return
+                    return "lost"
                 }
                 logger.info("job succeeded")
+                return "succeeded"
             case .failure(is LeaseLost):
-                return
+                return "lost"
             case .failure(is CancellationError), nil:
-                guard try await queue.finish(claim, outcome: .released) != nil else { return }
+                guard try await queue.finish(claim, outcome: .released) != nil else { return "lost" }
                 logger.notice("job released by a stopping process; another attempt will run it")
+                return "released"
             case .failure(let error):
                 let failure = error as? JobFailure
                 if failure == nil {
@@ -224,14 +235,18 @@ public final class JobRunner: Service {
                     logger.warning("job failed; will retry", metadata: [
                         "error": .string(message), "retry_in_s": .stringConvertible((delay.seconds * 10).rounded() / 10),
                     ])
+                    return "retrying"
                 case .dead?:
                     logger.error("job failed; it is dead", metadata: ["error": .string(message), "attempts": "\(claim.attempt)"])
+                    return "dead"
                 default:
                     logger.warning("job failed after its lease was lost; its outcome was not recorded")
+                    return "lost"
                 }
             }
         } catch {
             logger.error("recording a job's outcome failed; it runs again when its lease runs out", metadata: ["error": .string("\(error)")])
+            return "lost"
         }
     }
 

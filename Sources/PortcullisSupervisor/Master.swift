@@ -24,8 +24,9 @@ public final class Master {
         case heartbeat(id: Int, load: WorkerLoad)
         /// A worker's Prometheus exposition, sent with each heartbeat.
         case metrics(id: Int, exposition: [UInt8])
-        /// A scrape of `metrics.listen`, waiting for the node's exposition.
-        case scrape(CheckedContinuation<[UInt8], Never>)
+        /// A scrape of `metrics.listen`, waiting for the node's exposition and the configuration
+        /// its read-at-scrape gauges come from.
+        case scrape(CheckedContinuation<([UInt8], PortcullisConfig), Never>)
         case recycling(id: Int)
         case exited(id: Int, status: Int32)
         case tick
@@ -58,6 +59,7 @@ public final class Master {
     private let systemd = SystemdNotifier()
     private var lastWatchdog = ContinuousClock.now
     private let prepare: Prepare
+    private let gauges: @Sendable (PortcullisConfig) async -> [GaugeSample]
     /// Undo the start-up work of each configuration that started, newest last; run when the
     /// master stops, after the last worker.
     private var shutdowns: [Shutdown] = []
@@ -84,13 +86,17 @@ public final class Master {
     ///     worker starts: at start (a failure ends the master with status 1) and on each
     ///     reload (a failure refuses the reload). What it returns runs when the master stops,
     ///     after its last worker.
+    ///   - gauges: figures read when `metrics.listen` is scraped, once for the node, from the
+    ///     configuration the workers run (the job queue's depth).
     public init(
         build: String,
         request: ConfigRequest,
         config: PortcullisConfig,
         loggers: LoggerFactory,
+        gauges: @escaping @Sendable (PortcullisConfig) async -> [GaugeSample] = { _ in [] },
         prepare: @escaping Prepare
     ) {
+        self.gauges = gauges
         self.build = build
         self.request = request
         self.prepare = prepare
@@ -185,7 +191,7 @@ public final class Master {
                 machine.heartbeat(id: id, now: now)
             case .recycling(let id): await perform(machine.recycling(id: id, now: now))
             case .metrics(let id, let exposition): nodeMetrics.update(worker: id, exposition: exposition)
-            case .scrape(let answer): answer.resume(returning: scrape())
+            case .scrape(let answer): answer.resume(returning: (scrape(), config))
             case .exited(let id, let status):
                 let serving = reports.removeValue(forKey: id)?.inFlight.serving() ?? ([], 0)
                 nodeMetrics.retire(worker: id)
@@ -322,10 +328,11 @@ public final class Master {
     private func serveMetrics() {
         guard let address = config.metrics.listen else { return }
         let logger = self.logger
-        metricsServer = Task { [queue] in
+        metricsServer = Task { [queue, gauges] in
             do {
                 try await MetricsServer.run(on: address, logger: logger) {
-                    await withCheckedContinuation { queue.yield(.scrape($0)) }
+                    let (exposition, config) = await withCheckedContinuation { queue.yield(.scrape($0)) }
+                    return exposition + MasterMetrics.render(await gauges(config))
                 }
             } catch {
                 logger.error("cannot serve metrics", metadata: ["address": .string(address.description), "error": .string("\(error)")])

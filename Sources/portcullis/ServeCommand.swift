@@ -46,8 +46,10 @@ struct ServeCommand: AsyncParsableCommand {
         // The master's own lifecycle hooks: start-up per configuration, and that
         // configuration's shutdown once the master stops.
         let lifecycleLogger = loggers.logger("portcullis.lifecycle")
+        let metricsLogger = loggers.logger("portcullis.metrics")
         let master = Master(
-            build: Portcullis.build, request: options.request(workers: workers, listen: listen), config: loaded.config, loggers: loggers
+            build: Portcullis.build, request: options.request(workers: workers, listen: listen), config: loaded.config, loggers: loggers,
+            gauges: { config in await AppFactory.jobGauges(config: config, logger: metricsLogger) }
         ) { config in
             let app = try AppFactory.makeApplication(config: config, loggers: loggers)
             try await app.lifecycle.runStartup(logger: lifecycleLogger)

@@ -107,7 +107,9 @@ import Testing
         }
     }
 
-    @Test func onlyTheMetricsListenerServesMetrics() async throws {
+    /// Logins, the database and the job queue on the metrics listener, which is the only
+    /// place metrics are served.
+    @Test func onlyTheMetricsListenerServesMetricsAndTheyCoverLoginsTheDatabaseAndJobs() async throws {
         try await withTemporaryDirectory { directory in
             let metricsPort = try freeLoopbackPort()
             let serve = try ServeProcess(["--listen", "127.0.0.1:0", "--workers", "1"], environment: serveEnvironment(directory, [
@@ -115,10 +117,33 @@ import Testing
             ]), in: directory.path)
             let port = try await MasterProcessTests.waitUntilReady(serve)
             #expect(try await MasterProcessTests.get(port, "/metrics").status == .notFound, "the API never exposes the metrics")
+            let signUp = try await DatabaseProcessTests.post(
+                port, "/users", #"{"username":"olga","email":"olga@example.com","password":"correct horse battery"}"#)
+            #expect(signUp.status == .created)
+            let wrong = try await DatabaseProcessTests.post(port, "/auth/login", #"{"username":"olga","password":"wrong password"}"#)
+            #expect(wrong.status == .unauthorized)
+            let right = try await DatabaseProcessTests.post(port, "/auth/login", #"{"username":"olga","password":"correct horse battery"}"#)
+            #expect(right.status == .ok)
+            try await waitUntil("the scrape to count both logins") {
+                try await Self.scrape(metricsPort).sum("portcullis_auth_logins_total") >= 2
+            }
+            let scrape = try await Self.scrape(metricsPort)
+            #expect(scrape.sum("portcullis_auth_logins_total", matching: #"outcome="failure""#) == 1)
+            #expect(scrape.sum("portcullis_auth_logins_total", matching: #"outcome="success""#) == 1)
+            #expect(scrape.sum("portcullis_db_connection_wait_seconds_count", matching: #"backend="sqlite""#) >= 3)
+            #expect(scrape.values["portcullis_jobs_oldest_queued_age_seconds"] == 0, "read from the database at the scrape")
             let other = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(metricsPort)/users"), timeout: .seconds(10))
             #expect(other.status == .notFound)
             serve.signal(SIGTERM)
             #expect(try await serve.waitForExit() == 0)
         }
+    }
+
+    @Test func theShippedAlertingRulesPassPromtool() async throws {
+        let rules = PackagingTests.root.appendingPathComponent("etc/portcullis/alerts.yaml").path
+        let check = try await PortcullisBinary.runCommand(
+            ["/usr/bin/promtool", "check", "rules", rules], environment: ["PATH": "/usr/bin:/bin"], in: "/")
+        #expect(check.status == 0, "\(check.stdout) \(check.stderr)")
+        #expect(check.stdout.contains("SUCCESS: 5 rules found"))
     }
 }

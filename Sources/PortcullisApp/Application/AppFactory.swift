@@ -108,4 +108,19 @@ public enum AppFactory {
         }
         return applied.map(\.version)
     }
+
+    /// The job queue's gauges, read from the database on a store of their own: what the master
+    /// adds to a scrape, once for the node (workers would each count the same rows). A database
+    /// that cannot be read gives none, and the rest of the scrape still answers.
+    public static func jobGauges(config: PortcullisConfig, logger: Logger) async -> [GaugeSample] {
+        do {
+            let store = try StoreFactory.make(config.database, logger: logger)
+            return try await store.whileRunning {
+                try await JobQueue(store: store, lease: .seconds(config.jobs.leaseSeconds), maxAttempts: config.jobs.maxAttempts).gauges()
+            }
+        } catch {
+            logger.warning("cannot read the job queue for metrics", metadata: ["error": .string("\(error)")])
+            return []
+        }
+    }
 }

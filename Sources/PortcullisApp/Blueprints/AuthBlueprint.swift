@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import PortcullisHTTP
+import PortcullisPlatform
 
 /// `POST /auth/login`: a username and password for an access token.
 ///
@@ -19,6 +20,9 @@ enum AuthBlueprint {
         let token_type: String
         let expires_in: Int
     }
+
+    /// Logins by outcome (`success`, `failure`, `throttled`), for the node's metrics.
+    static let logins = MetricFamily.counter("portcullis_auth_logins_total", labels: ["outcome"])
 
     static func make(services: AppServices, logger: Logger) -> Blueprint {
         var blueprint = Blueprint(name: "auth", prefix: "auth")
@@ -39,15 +43,18 @@ enum AuthBlueprint {
             let account = try await services.store.transaction(.write) { session in
                 if let seconds = try await services.throttle.admit(keys, in: session) {
                     // Thrown inside the transaction, so the refused attempt is not counted.
+                    logins["throttled"].increment()
                     throw APIError.tooManyRequests(retryAfter: seconds)
                 }
                 return try await UserRepository.credentials(username: username, in: session)
             }
             let valid = try await services.passwords.verify(body.string("password"), against: account?.hash)
             guard valid, let account else {
+                logins["failure"].increment()
                 logger.notice("login failed", metadata: ["request_id": .string(context.requestID), "client": .string(context.origin.client)])
                 throw APIError.unauthorized("The username or password is wrong.")
             }
+            logins["success"].increment()
             try await services.store.transaction(.write) { session in
                 try await services.throttle.succeeded(keys, in: session)
             }

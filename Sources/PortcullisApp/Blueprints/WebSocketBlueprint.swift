@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Hummingbird
 import HummingbirdWebSocket
@@ -49,6 +50,10 @@ enum WebSocketBlueprint {
             origins = AllowedOrigins(config.cors.origins)
         }
     }
+
+    /// Open sessions and the messages they received, by route, for the node's metrics.
+    static let sessionsOpen = MetricFamily<Meter>(labels: ["route"]) { Meter(label: "portcullis_ws_sessions_open", dimensions: $0) }
+    static let messagesReceived = MetricFamily.counter("portcullis_ws_messages_received_total", labels: ["route"])
 
     /// What a session does with each message, once it is open.
     typealias MessageHandler = @Sendable (WebSocketPeer, WebSocketMessage) async throws -> Void
@@ -156,6 +161,7 @@ enum WebSocketBlueprint {
             throw APIError.unavailable("This server holds as many WebSocket connections as it may (ws.max_connections).")
         }
         let requestID = context.requestID
+        let route = context.endpointPath ?? "unmatched"
         upgrade.accept(logger: context.logger) { inbound, outbound, sessionContext in
             let ticket = settings.inFlight.enter(requestID)
             defer { settings.inFlight.leave(ticket) }
@@ -171,7 +177,12 @@ enum WebSocketBlueprint {
                     for topic in topics { settings.hub.unsubscribe(peer, from: topic) }
                     leaving(peer)
                 }
+                let open = sessionsOpen[route]
+                open.increment()
+                defer { open.decrement() }
+                let received = messagesReceived[route]
                 try await peer.run(inbound: inbound, maxMessageBytes: settings.maxMessageBytes) { message in
+                    received.increment()
                     try await handle(peer, message)
                 }
             }

@@ -1,3 +1,4 @@
+import CoreMetrics
 import HummingbirdWebSocket
 import Logging
 import NIOCore
@@ -65,8 +66,12 @@ final class WebSocketPeer: HubSubscriber, Sendable {
         }
     }
 
+    /// Frames handed to the connection, for the node's metrics.
+    static let messagesSent = CoreMetrics.Counter(label: "portcullis_ws_messages_sent_total")
+
     /// A queued frame was written (or failed): its bytes go back.
     private func dequeued(_ size: Int) {
+        Self.messagesSent.increment()
         queued.withLock { queued in
             guard !queued.ended else { return }
             queued.bytes -= size

@@ -1,25 +1,14 @@
 import HTTPTypes
 public import Hummingbird
 import Metrics
-import Synchronization
+import PortcullisPlatform
 
 /// The request metrics of one process, through swift-metrics: requests by method, route
 /// template (never the raw path) and status class, their duration by route, and the requests
-/// in flight. Each series' handle is made once and kept, so a request costs a lookup, not a
-/// registration.
+/// in flight.
 public final class HTTPMetrics: Sendable {
-    private struct Series: Hashable {
-        let route: String
-        let method: String
-        let statusClass: String
-    }
-
-    private struct Handles {
-        var requests: [Series: Counter] = [:]
-        var durations: [String: Timer] = [:]
-    }
-
-    private let handles = Mutex(Handles())
+    private let requests = MetricFamily.counter("portcullis_http_requests_total", labels: ["method", "route", "status"])
+    private let durations = MetricFamily.timer("portcullis_http_request_duration_seconds", labels: ["route"])
     private let inFlight = Meter(label: "portcullis_http_requests_in_flight")
 
     public init() {}
@@ -31,43 +20,16 @@ public final class HTTPMetrics: Sendable {
     /// route matched.
     func finished(_ request: Request, route: String?, response: Response, since started: ContinuousClock.Instant) {
         inFlight.decrement()
-        let series = Series(
-            route: route ?? "unmatched", method: Self.methodLabel(request.method), statusClass: "\(response.status.code / 100)xx")
-        let (counter, timer) = handles.withLock { handles in
-            let counter = handles.requests[series] ?? {
-                let made = Counter(label: "portcullis_http_requests_total", dimensions: [
-                    ("method", series.method), ("route", series.route), ("status", series.statusClass),
-                ])
-                handles.requests[series] = made
-                return made
-            }()
-            let timer = handles.durations[series.route] ?? {
-                let made = Timer(label: "portcullis_http_request_duration_seconds", dimensions: [("route", series.route)])
-                handles.durations[series.route] = made
-                return made
-            }()
-            return (counter, timer)
-        }
-        counter.increment()
-        timer.recordInterval(since: started)
+        let route = route ?? "unmatched"
+        requests[Self.methodLabel(request.method), route, "\(response.status.code / 100)xx"].increment()
+        durations[route].recordInterval(since: started)
     }
-}
 
-extension HTTPMetrics {
     static let knownMethods: Set<HTTPRequest.Method> = [.get, .head, .post, .put, .patch, .delete, .options]
 
     /// The method as a label: one of the methods the API knows, else `other`, so a client that
     /// invents methods cannot grow the series without bound.
     static func methodLabel(_ method: HTTPRequest.Method) -> String {
         knownMethods.contains(method) ? method.rawValue : "other"
-    }
-}
-
-extension Timer {
-    /// Records the time from `start` to now.
-    fileprivate func recordInterval(since start: ContinuousClock.Instant) {
-        let elapsed = ContinuousClock.now - start
-        let (seconds, attoseconds) = elapsed.components
-        recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 }

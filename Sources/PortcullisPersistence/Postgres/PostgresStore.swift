@@ -53,6 +53,12 @@ final class PostgresStore: Store {
     func transaction<Result: Sendable>(
         _ mode: TransactionMode, _ body: @Sendable (any DatabaseSession) async throws -> Result
     ) async throws -> Result {
+        try await StoreMetrics.counting("postgres") { try await attempts(mode, body) }
+    }
+
+    private func attempts<Result: Sendable>(
+        _ mode: TransactionMode, _ body: @Sendable (any DatabaseSession) async throws -> Result
+    ) async throws -> Result {
         var attempt = 1
         while true {
             do {
@@ -107,8 +113,13 @@ final class PostgresStore: Store {
         return try await withoutActuallyEscaping(body) { body in
             try await withThrowingTaskGroup(of: Result?.self) { group in
                 group.addTask {
-                    try await client.withConnection { connection in
+                    let asked = ContinuousClock.now
+                    return try await client.withConnection { connection in
                         leased.set()
+                        StoreMetrics.wait["postgres"].recordInterval(since: asked)
+                        let inUse = StoreMetrics.inUse["postgres"]
+                        inUse.increment()
+                        defer { inUse.decrement() }
                         return try await body(connection)
                     }
                 }

@@ -47,7 +47,10 @@ actor SQLiteConnectionPool {
     /// A connection for one unit of work; waits when `poolSize + maxOverflow` are in use.
     func checkout() async throws -> SQLiteConnection {
         guard !closed else { throw StoreError.unavailable("the store is closed") }
-        if let entry = idle.popLast() { return entry.connection }
+        if let entry = idle.popLast() {
+            StoreMetrics.idle["sqlite"].set(idle.count)
+            return entry.connection
+        }
         if opened < limit { return try await openCounted() }
         return try await withCheckedThrowingContinuation { waiters.append($0) }
     }
@@ -74,6 +77,7 @@ actor SQLiteConnectionPool {
             opened -= 1
             await Self.close(oldest.connection)
         }
+        StoreMetrics.idle["sqlite"].set(idle.count)
     }
 
     /// Closes the idle connections and refuses new checkouts; connections in use close on return.

@@ -20,22 +20,29 @@ final class SQLiteStore: Store {
     func transaction<Result: Sendable>(
         _ mode: TransactionMode, _ body: @Sendable (any DatabaseSession) async throws -> Result
     ) async throws -> Result {
-        guard mode == .write else { return try await perform(mode, body) }
-        await writers.enter()
-        do {
-            let result = try await perform(mode, body)
-            await writers.leave()
-            return result
-        } catch {
-            await writers.leave()
-            throw error
+        try await StoreMetrics.counting("sqlite") {
+            guard mode == .write else { return try await perform(mode, body) }
+            await writers.enter()
+            do {
+                let result = try await perform(mode, body)
+                await writers.leave()
+                return result
+            } catch {
+                await writers.leave()
+                throw error
+            }
         }
     }
 
     private func perform<Result: Sendable>(
         _ mode: TransactionMode, _ body: @Sendable (any DatabaseSession) async throws -> Result
     ) async throws -> Result {
+        let asked = ContinuousClock.now
         let connection = try await pool.checkout()
+        StoreMetrics.wait["sqlite"].recordInterval(since: asked)
+        let inUse = StoreMetrics.inUse["sqlite"]
+        inUse.increment()
+        defer { inUse.decrement() }
         let session = SQLiteSession(connection: connection, scope: SessionScope())
         guard mode == .write else {
             // Reads run without BEGIN/COMMIT, as on PostgreSQL: each statement reads its own

@@ -1,14 +1,17 @@
+import CoreMetrics
 public import Logging
 import Synchronization
 
 /// Counts what a full queue dropped and says so once per episode: one warning when dropping
 /// starts, one notice with the count when a message gets through again. A queue that drops
-/// under load must not also flood the log.
+/// under load must not also flood the log. Every drop also counts in
+/// `portcullis_queue_dropped_total{queue}`, the queue named by its configuration key.
 public final class DropReport: Sendable {
     private let count = Atomic<Int>(0)
     private let logger: Logger
     private let queue: String
     private let key: String
+    private let metric: CoreMetrics.Counter
 
     /// - Parameters:
     ///   - queue: what the queue carries, for the log lines ("hub messages to other workers").
@@ -17,10 +20,12 @@ public final class DropReport: Sendable {
         self.logger = logger
         self.queue = queue
         self.key = key
+        self.metric = CoreMetrics.Counter(label: "portcullis_queue_dropped_total", dimensions: [("queue", key)])
     }
 
     /// A message was dropped.
     public func dropped() {
+        metric.increment()
         if count.add(1, ordering: .relaxed).oldValue == 0 {
             logger.warning("queue full; dropping \(queue)", metadata: ["limit": .string(key)])
         }

@@ -1,3 +1,4 @@
+import PortcullisPlatform
 import Prometheus
 
 /// The master's own metrics, through swift-prometheus: build info, the generation, worker exits
@@ -51,10 +52,20 @@ final class MasterMetrics: Sendable {
     func render(node: NodeMetrics, processes: [Process], generation current: Int) -> [UInt8] {
         generation.set(to: Double(current))
         var buffer: [UInt8] = []
-        node.render(into: &buffer, help: Self.workerHelp)
+        node.render(into: &buffer, help: MetricHelp.text)
         registry.emit(into: &buffer)
         Self.processRegistry(processes).emit(into: &buffer)
         return buffer
+    }
+
+    /// Gauges read at scrape time, in the exposition format.
+    static func render(_ samples: [GaugeSample]) -> [UInt8] {
+        let registry = PrometheusCollectorRegistry()
+        for sample in samples {
+            registry.makeGauge(descriptor: .named(sample.name, sample.help), labels: sample.labels.sorted { $0.key < $1.key })
+                .set(to: sample.value)
+        }
+        return registry.emitToBuffer()
     }
 
     private func exits(_ reason: ExitReason) -> Counter {
@@ -78,13 +89,6 @@ final class MasterMetrics: Sendable {
         }
         return registry
     }
-
-    /// Help for the families workers record through swift-metrics, which carries none.
-    static let workerHelp: [String: String] = [
-        "portcullis_http_requests_total": "Requests answered, by method, route template and status class.",
-        "portcullis_http_request_duration_seconds": "Time from a request's arrival to its response, by route template.",
-        "portcullis_http_requests_in_flight": "Requests being answered now.",
-    ]
 }
 
 extension MetricNameDescriptor {
