@@ -34,19 +34,22 @@ public struct JobQueue: Sendable {
         public var ownerID: Int64?
         /// The request that enqueued it, for the logs of its attempts.
         public var requestID: String?
+        /// The W3C trace ID of that request; the runner's log lines carry it.
+        public var traceID: String?
         /// A second enqueue with the same key (and owner) returns the first job instead.
         public var idempotencyKey: String?
         /// Not before this instant; now when nil.
         public var runAt: Date?
 
         public init(
-            kind: String, payload: JSONValue, ownerID: Int64? = nil, requestID: String? = nil,
+            kind: String, payload: JSONValue, ownerID: Int64? = nil, requestID: String? = nil, traceID: String? = nil,
             idempotencyKey: String? = nil, runAt: Date? = nil
         ) {
             self.kind = kind
             self.payload = payload
             self.ownerID = ownerID
             self.requestID = requestID
+            self.traceID = traceID
             self.idempotencyKey = idempotencyKey
             self.runAt = runAt
         }
@@ -70,9 +73,9 @@ public struct JobQueue: Sendable {
         let key = job.idempotencyKey.map { "\(job.ownerID ?? 0):\($0)" }
         let now = Date()
         let inserted = try await session.first("""
-            INSERT INTO jobs (kind, payload, owner_id, request_id, idempotency_key, state, attempts, max_attempts,
+            INSERT INTO jobs (kind, payload, owner_id, request_id, trace_id, idempotency_key, state, attempts, max_attempts,
                               run_at, created_at, updated_at)
-            VALUES (\(job.kind), \(payload), \(job.ownerID.map(DatabaseValue.integer) ?? .null), \(job.requestID), \(key),
+            VALUES (\(job.kind), \(payload), \(job.ownerID.map(DatabaseValue.integer) ?? .null), \(job.requestID), \(job.traceID), \(key),
                     'queued', 0, \(maxAttempts), \(.date(job.runAt ?? now)), \(.date(now)), \(.date(now)))
             ON CONFLICT (idempotency_key) DO NOTHING
             RETURNING id
@@ -100,6 +103,7 @@ public struct JobQueue: Sendable {
         public let attempt: Int
         public let maxAttempts: Int
         public let requestID: String?
+        public let traceID: String?
         /// Proves the claim in every later write of this attempt.
         let token: String
     }
@@ -127,12 +131,12 @@ public struct JobQueue: Sendable {
                         lease_expires_at = \(.date(now + lease.seconds)), updated_at = \(.date(now))
                     WHERE id IN (SELECT id FROM jobs WHERE state IN ('queued', 'retrying') AND run_at <= \(.date(now))
                                  ORDER BY run_at, id LIMIT \(limit)
-                    """ + skipLocked + ") RETURNING id, kind, payload, attempts, max_attempts, request_id"
+                    """ + skipLocked + ") RETURNING id, kind, payload, attempts, max_attempts, request_id, trace_id"
                 for row in try await session.query(statement) {
                     jobs.append(Claim(
                         id: try row.int("id"), kind: try row.string("kind"), payload: JobCoding.value(try row.string("payload")),
                         attempt: Int(try row.int("attempts")), maxAttempts: Int(try row.int("max_attempts")),
-                        requestID: try row.optionalString("request_id"), token: token
+                        requestID: try row.optionalString("request_id"), traceID: try row.optionalString("trace_id"), token: token
                     ))
                 }
             }
@@ -217,6 +221,8 @@ public struct JobQueue: Sendable {
         public let attempts: Int
         public let result: JSONValue?
         public let error: String?
+        /// The W3C trace ID of the request that queued it.
+        public let traceID: String?
         public let createdAt: Date
         public let updatedAt: Date
     }
@@ -225,13 +231,13 @@ public struct JobQueue: Sendable {
     public func find(id: Int64, ownerID: Int64?, in session: any DatabaseSession) async throws -> Record? {
         let owner: SQL = ownerID.map { " AND owner_id = \($0)" } ?? ""
         guard let row = try await session.first(
-            "SELECT id, kind, state, attempts, result, error, created_at, updated_at FROM jobs WHERE id = \(id)" + owner
+            "SELECT id, kind, state, attempts, result, error, trace_id, created_at, updated_at FROM jobs WHERE id = \(id)" + owner
         ) else { return nil }
         guard let state = JobState(rawValue: try row.string("state")) else { throw StoreError.unexpectedColumn("state") }
         return Record(
             id: try row.int("id"), kind: try row.string("kind"), state: state, attempts: Int(try row.int("attempts")),
             result: try row.optionalString("result").map(JobCoding.value), error: try row.optionalString("error"),
-            createdAt: try row.date("created_at"), updatedAt: try row.date("updated_at")
+            traceID: try row.optionalString("trace_id"), createdAt: try row.date("created_at"), updatedAt: try row.date("updated_at")
         )
     }
 

@@ -131,6 +131,7 @@ public final class JobRunner: Service {
         attemptLogger[metadataKey: "job_kind"] = .string(claim.kind)
         attemptLogger[metadataKey: "attempt"] = "\(claim.attempt)"
         if let requestID = claim.requestID { attemptLogger[metadataKey: "request_id"] = .string(requestID) }
+        if let traceID = claim.traceID { attemptLogger[metadataKey: "trace_id"] = .string(traceID) }
         let logger = attemptLogger
         logger.info("job started")
         let started = ContinuousClock.now

@@ -61,7 +61,8 @@ struct JobsRoutesTests {
             #expect(job["kind"] as? String == "send_email")
             #expect(job["attempts"] as? Int == 1)
             #expect(job["error"] is NSNull)
-            #expect(job.keys.sorted() == ["attempts", "created_at", "error", "id", "kind", "result", "state", "updated_at"])
+            #expect(job.keys.sorted() == ["attempts", "created_at", "error", "id", "kind", "result", "state", "trace_id", "updated_at"])
+            #expect((job["trace_id"] as? String)?.count == 32, "the trace the request started")
             let result = try #require(job["result"] as? [String: Any])
             #expect(result["transport"] as? String == "outbox")
 

@@ -30,7 +30,7 @@ import Testing
                 let environment = Self.environment(directory, database)
                 let first = try await PortcullisBinary.run(["migrate"], environment: environment, in: directory.path)
                 #expect(first.status == 0, "\(first.stderr)")
-                #expect(first.stdout == "applied migrations: 1, 2, 3\n")
+                #expect(first.stdout == "applied migrations: 1, 2, 3, 4\n")
                 let second = try await PortcullisBinary.run(["migrate"], environment: environment, in: directory.path)
                 #expect(second.status == 0)
                 #expect(second.stdout == "database is up to date\n")
@@ -50,7 +50,7 @@ import Testing
                     return try await group.reduce(into: []) { $0.append($1) }
                 }
                 #expect(outcomes.allSatisfy { $0.status == 0 }, "\(outcomes.map(\.stderr))")
-                #expect(outcomes.filter { $0.stdout == "applied migrations: 1, 2, 3\n" }.count == 1)
+                #expect(outcomes.filter { $0.stdout == "applied migrations: 1, 2, 3, 4\n" }.count == 1)
                 #expect(outcomes.filter { $0.stdout == "database is up to date\n" }.count == 3)
             }
         }
@@ -123,7 +123,7 @@ import Testing
                 let records = serve.records
                 let migrated = records.indices.filter { records[$0]["msg"] as? String == "migration applied" }
                 let firstWorker = try #require(records.firstIndex { $0["msg"] as? String == "worker starting" })
-                #expect(migrated.count == 3, "one line per migration, jobs and hub messages included")
+                #expect(migrated.count == 4, "one line per migration, jobs, hub messages and trace IDs included")
                 #expect(migrated.allSatisfy { $0 < firstWorker && records[$0]["worker"] == nil })
                 serve.signal(SIGTERM)
                 #expect(try await serve.waitForExit() == 0)

@@ -90,7 +90,7 @@ enum JobsBlueprint {
         _ kind: String, _ payload: JSONValue, user: Int64, quota: Quota?, request: Request, context: AppRequestContext, services: AppServices
     ) async throws -> Int64 {
         let key = try idempotencyKey(of: request)
-        let job = JobQueue.NewJob(kind: kind, payload: payload, ownerID: user, requestID: context.requestID, idempotencyKey: key)
+        let job = JobQueue.NewJob(kind: kind, payload: payload, ownerID: user, requestID: context.requestID, traceID: context.traceID, idempotencyKey: key)
         let enqueued: JobQueue.Enqueued
         do {
             enqueued = try await services.store.transaction(.write) { session in

@@ -2,7 +2,7 @@ import Foundation
 import PortcullisJobs
 import PortcullisPlatform
 
-/// A job as `GET /jobs/{id}` shows it: `{id, kind, state, attempts, result, error, created_at, updated_at}`.
+/// A job as `GET /jobs/{id}` shows it: `{id, kind, state, attempts, result, error, trace_id, created_at, updated_at}`.
 struct JobView: Encodable {
     let job: JobQueue.Record
 
@@ -10,6 +10,7 @@ struct JobView: Encodable {
 
     private enum CodingKeys: String, CodingKey {
         case id, kind, state, attempts, result, error
+        case traceID = "trace_id"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
     }
@@ -22,6 +23,7 @@ struct JobView: Encodable {
         try container.encode(job.attempts, forKey: .attempts)
         try container.encode(job.result ?? .null, forKey: .result)
         try container.encode(job.error, forKey: .error)
+        try container.encode(job.traceID, forKey: .traceID)
         try container.encode(RFC3339.string(from: job.createdAt), forKey: .createdAt)
         try container.encode(RFC3339.string(from: job.updatedAt), forKey: .updatedAt)
     }

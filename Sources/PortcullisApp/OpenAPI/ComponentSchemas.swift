@@ -67,6 +67,7 @@ enum ComponentSchemas {
                     additionalProperties: .a(true)
                 ),
                 "error": .string(nullable: true, description: "The last attempt's error, kept when the job is dead."),
+                "trace_id": .string(nullable: true, description: "The W3C trace ID of the request that queued it; the runner's log lines carry it."),
                 "created_at": .string(format: .dateTime),
                 "updated_at": .string(format: .dateTime),
             ],

@@ -1,4 +1,5 @@
 public import Hummingbird
+public import W3CTraceContext
 public import Logging
 public import NIOCore
 
@@ -12,6 +13,11 @@ public struct AppRequestContext: RequestContext {
     public let peer: TrustedProxies.Peer
     /// The client and scheme after trusted proxies are believed; set by ``RequestIdentity``.
     public var origin: TrustedProxies.Origin
+    /// This server's span of the request's W3C trace; set by ``RequestIdentity``. What the
+    /// request calls gets `trace.traceParentHeaderValue`.
+    public var trace = TraceContext(traceID: .null, spanID: .null, flags: [], state: TraceState([]))
+    /// The trace ID as 32 hex digits, as log lines, access lines and jobs carry it.
+    public var traceID: String { trace.traceID.description }
     /// Whether the connection to this server is TLS; set by the server that accepted it.
     public var viaTLS = false
     /// Set by the server when the request asks for a WebSocket upgrade; nil for plain HTTP.

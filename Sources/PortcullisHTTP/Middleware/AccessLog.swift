@@ -3,7 +3,7 @@ import Logging
 import PortcullisPlatform
 
 /// Writes one access line per request: method, path, status, bytes, duration, client,
-/// request ID and user agent. Never a header that carries credentials, never the query.
+/// request ID, trace ID and user agent. Never a header that carries credentials, never the query.
 ///
 /// The line goes straight to the `portcullis.access` handler with typed fields in key order,
 /// so no metadata dictionary is built, merged and sorted per request.
@@ -19,17 +19,19 @@ public struct AccessLog: Sendable {
         write(
             requestID: context.requestID, method: request.method.rawValue, path: request.uri.path, status: response.status.code,
             bytes: response.body.contentLength ?? 0, client: context.origin.client, userAgent: request.headers.value(.userAgent) ?? "",
-            since: started)
+            traceID: context.traceID, since: started)
     }
 
     /// Writes the line of a request the HTTP parser refused, which has no method, path or
     /// user agent to tell (each is `-`); `client` is the connection's peer.
     public func recordUnparsed(requestID: String, status: Int, bytes: Int, client: String, since started: ContinuousClock.Instant) {
-        write(requestID: requestID, method: "-", path: "-", status: status, bytes: bytes, client: client, userAgent: "-", since: started)
+        write(
+            requestID: requestID, method: "-", path: "-", status: status, bytes: bytes, client: client, userAgent: "-", traceID: "-",
+            since: started)
     }
 
     private func write(
-        requestID: String, method: String, path: String, status: Int, bytes: Int, client: String, userAgent: String,
+        requestID: String, method: String, path: String, status: Int, bytes: Int, client: String, userAgent: String, traceID: String,
         since started: ContinuousClock.Instant
     ) {
         guard handler.logLevel <= .info else { return }
@@ -41,6 +43,7 @@ public struct AccessLog: Sendable {
             .init("method", .text(method)),
             .init("path", .text(path)),
             .init("status", .integer(status)),
+            .init("trace_id", .text(traceID)),
             .init("user_agent", .text(userAgent)),
         ])
     }

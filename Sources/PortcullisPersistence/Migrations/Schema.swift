@@ -113,5 +113,12 @@ public enum Schema {
                 """,
             ]
         ),
+        Migration(
+            version: 4,
+            name: "job trace ids",
+            // The W3C trace ID of the request that queued a job, which its runner's lines carry.
+            sqlite: ["ALTER TABLE jobs ADD COLUMN trace_id TEXT"],
+            postgres: ["ALTER TABLE jobs ADD COLUMN trace_id TEXT"]
+        ),
     ]
 }
