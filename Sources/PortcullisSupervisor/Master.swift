@@ -316,6 +316,9 @@ public final class Master {
         if prepared.server.listen != config.server.listen {
             logger.warning("server.listen changes take effect on restart, not on reload")
         }
+        if prepared.metrics.listen != config.metrics.listen {
+            logger.warning("metrics.listen changes take effect on restart, not on reload")
+        }
         config = prepared
         shutdowns.append(undo)
         await perform(machine.reloadPrepared(workers: prepared.server.workers, now: .now))

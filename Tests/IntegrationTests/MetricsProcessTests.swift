@@ -67,7 +67,7 @@ import Testing
             let port = try await MasterProcessTests.waitUntilReady(serve)
             var scrapes = [try await Self.scrape(metricsPort)]
 
-            // 60 requests: each worker recycles at least once on the way.
+            // 60 requests: however the kernel spreads them, a worker reaches 25 and recycles.
             #expect(await MasterProcessTests.load(port, count: 60) == 0)
             try await waitUntil("the scrape to count 60 requests to /healthz") {
                 try await Self.scrape(metricsPort).sum("portcullis_http_requests_total", matching: #"route="/healthz""#) >= 60
@@ -76,7 +76,7 @@ import Testing
             scrapes.append(counted)
             #expect(counted.sum("portcullis_http_requests_total", matching: #"route="/healthz""#) == 60, "exactly: \(counted.text)")
             #expect(counted.sum("portcullis_http_request_duration_seconds_count", matching: #"route="/healthz""#) == 60)
-            #expect(counted.sum("portcullis_worker_exits_total", matching: #"reason="recycled""#) >= 2)
+            #expect(counted.sum("portcullis_worker_exits_total", matching: #"reason="recycled""#) >= 1, "60 > 2 × 24: one worker at least")
             #expect(counted.sum("portcullis_http_connections_accepted_total") >= 60)
 
             // A worker killed, then a reload, with requests between: totals only grow.

@@ -20,14 +20,15 @@ public final class WorkerControl: Service {
     private let hub = Mutex<Hub?>(nil)
     private let load: LoadCounter
     private let build: String
-    private let metrics: WorkerMetrics
+    private let metrics: WorkerMetrics?
 
     /// - Parameters:
     ///   - relayLimit: `ws.relay_queue_bytes`, the bytes of hub messages that may wait for the master.
     ///   - load: what the heartbeats report.
     ///   - build: this binary's version and revision, which the master checks against its own.
-    ///   - metrics: the worker's registry, whose exposition goes with every heartbeat.
-    init(fd: Int32, heartbeatInterval: Duration, relayLimit: Int, load: LoadCounter, build: String, metrics: WorkerMetrics, logger: Logger) {
+    ///   - metrics: the worker's registry, whose exposition goes with every heartbeat; nil when
+    ///     the node serves no metrics (`metrics.listen` empty).
+    init(fd: Int32, heartbeatInterval: Duration, relayLimit: Int, load: LoadCounter, build: String, metrics: WorkerMetrics?, logger: Logger) {
         self.fd = fd
         self.metrics = metrics
         self.heartbeatInterval = heartbeatInterval
@@ -66,7 +67,7 @@ public final class WorkerControl: Service {
                 group.addTask { [self] in
                     while !Task.isCancelled {
                         writer.send(.heartbeat(load.load))
-                        writer.send(.metrics(metrics.snapshot(load)))
+                        if let metrics { writer.send(.metrics(metrics.snapshot(load))) }
                         try? await Task.sleep(for: heartbeatInterval)
                     }
                     return nil
@@ -85,7 +86,7 @@ public final class WorkerControl: Service {
     /// this worker answered; then waits until they and `recycle` are written: a worker that
     /// exited before would lose them and look to the master like one that died.
     public func finish() {
-        writer.send(.metrics(metrics.snapshot(load)))
+        if let metrics { writer.send(.metrics(metrics.snapshot(load))) }
         writer.drain()
     }
 

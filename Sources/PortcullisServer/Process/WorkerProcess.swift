@@ -36,7 +36,8 @@ public enum WorkerProcess {
         let load = LoadCounter()
         let control = WorkerControl(
             fd: WorkerInvocation.controlDescriptor, heartbeatInterval: min(config.server.workerTimeout / 4, .seconds(1)),
-            relayLimit: config.ws.relayQueueBytes, load: load, build: build, metrics: WorkerMetrics(index: invocation.index), logger: logger)
+            relayLimit: config.ws.relayQueueBytes, load: load, build: build,
+            metrics: config.metrics.listen == nil ? nil : WorkerMetrics(index: invocation.index), logger: logger)
         let limit = config.server.maxRequests > 0
             ? RequestLimit(limit: config.server.maxRequests + Int.random(in: 0...config.server.maxRequestsJitter)) { control.recycle() }
             : nil
