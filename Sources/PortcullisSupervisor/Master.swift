@@ -24,9 +24,9 @@ public final class Master {
         case heartbeat(id: Int, load: WorkerLoad)
         /// A worker's Prometheus exposition, sent with each heartbeat.
         case metrics(id: Int, exposition: [UInt8])
-        /// A scrape of `metrics.listen`, waiting for the node's exposition and the configuration
-        /// its read-at-scrape gauges come from.
-        case scrape(CheckedContinuation<([UInt8], PortcullisConfig), Never>)
+        /// A scrape of `metrics.listen`, waiting for what the loop knows; the rest (rendering,
+        /// `/proc`, the database) is read off the loop.
+        case scrape(CheckedContinuation<MetricsSnapshot, Never>)
         case recycling(id: Int)
         case exited(id: Int, status: Int32)
         case tick
@@ -191,7 +191,7 @@ public final class Master {
                 machine.heartbeat(id: id, now: now)
             case .recycling(let id): await perform(machine.recycling(id: id, now: now))
             case .metrics(let id, let exposition): nodeMetrics.update(worker: id, exposition: exposition)
-            case .scrape(let answer): answer.resume(returning: (scrape(), config))
+            case .scrape(let answer): answer.resume(returning: metricsSnapshot())
             case .exited(let id, let status):
                 let serving = reports.removeValue(forKey: id)?.inFlight.serving() ?? ([], 0)
                 nodeMetrics.retire(worker: id)
@@ -331,11 +331,11 @@ public final class Master {
     private func serveMetrics() {
         guard let address = config.metrics.listen else { return }
         let logger = self.logger
-        metricsServer = Task { [queue, gauges] in
+        metricsServer = Task { [queue, gauges, masterMetrics] in
             do {
                 try await MetricsServer.run(on: address, logger: logger) {
-                    let (exposition, config) = await withCheckedContinuation { queue.yield(.scrape($0)) }
-                    return exposition + MasterMetrics.render(await gauges(config))
+                    let snapshot = await withCheckedContinuation { queue.yield(.scrape($0)) }
+                    return masterMetrics.render(snapshot) + MasterMetrics.render(await gauges(snapshot.config))
                 }
             } catch {
                 logger.error("cannot serve metrics", metadata: ["address": .string(address.description), "error": .string("\(error)")])
@@ -343,11 +343,11 @@ public final class Master {
         }
     }
 
-    private func scrape() -> [UInt8] {
+    private func metricsSnapshot() -> MetricsSnapshot {
         let processes = [MasterMetrics.Process(role: "master", index: nil, pid: getpid())] + machine.workers.compactMap { worker in
             worker.pid.map { MasterMetrics.Process(role: "worker", index: worker.index, pid: $0) }
         }
-        return masterMetrics.render(node: nodeMetrics, processes: processes, generation: machine.generation)
+        return MetricsSnapshot(node: nodeMetrics, processes: processes, generation: machine.generation, config: config)
     }
 
     /// Why worker `id`, which just exited, did: what the state machine knew of it.

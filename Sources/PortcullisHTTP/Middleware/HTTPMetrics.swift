@@ -21,8 +21,16 @@ public final class HTTPMetrics: Sendable {
     func finished(_ request: Request, route: String?, response: Response, since started: ContinuousClock.Instant) {
         inFlight.decrement()
         let route = route ?? "unmatched"
-        requests[Self.methodLabel(request.method), route, "\(response.status.code / 100)xx"].increment()
+        requests[Self.methodLabel(request.method), route, Self.statusClass(response.status.code)].increment()
         durations[route].recordInterval(since: started)
+    }
+
+    private static let statusClasses = ["1xx", "2xx", "3xx", "4xx", "5xx"]
+
+    /// `2xx` and so on, without building the string for each request.
+    static func statusClass(_ code: Int) -> String {
+        let index = code / 100 - 1
+        return statusClasses.indices.contains(index) ? statusClasses[index] : "\(code / 100)xx"
     }
 
     static let knownMethods: Set<HTTPRequest.Method> = [.get, .head, .post, .put, .patch, .delete, .options]

@@ -3,7 +3,7 @@ import Prometheus
 
 /// The master's own metrics, through swift-prometheus: build info, the generation, worker exits
 /// by reason, reloads by outcome, and each process's memory, CPU, descriptors and start time.
-/// ``render(node:processes:generation:)`` adds them to the workers' summed exposition.
+/// ``render(_:)`` adds them to the workers' summed exposition.
 final class MasterMetrics: Sendable {
     /// Why a worker exited, as the `reason` label says it.
     enum ExitReason: String, CaseIterable {
@@ -20,7 +20,7 @@ final class MasterMetrics: Sendable {
     }
 
     /// One process whose figures the scrape reports.
-    struct Process {
+    struct Process: Sendable {
         /// `master` or `worker`.
         let role: String
         /// The worker's index; nil for the master.
@@ -49,12 +49,12 @@ final class MasterMetrics: Sendable {
 
     /// The whole node's exposition: the workers' summed families, then the master's own, then
     /// each process's figures as of now.
-    func render(node: NodeMetrics, processes: [Process], generation current: Int) -> [UInt8] {
-        generation.set(to: Double(current))
+    func render(_ snapshot: MetricsSnapshot) -> [UInt8] {
+        generation.set(to: Double(snapshot.generation))
         var buffer: [UInt8] = []
-        node.render(into: &buffer, help: MetricHelp.text)
+        snapshot.node.render(into: &buffer, help: MetricHelp.text)
         registry.emit(into: &buffer)
-        Self.processRegistry(processes).emit(into: &buffer)
+        Self.processRegistry(snapshot.processes).emit(into: &buffer)
         return buffer
     }
 
@@ -89,6 +89,16 @@ final class MasterMetrics: Sendable {
         }
         return registry
     }
+}
+
+/// What the master's loop knows at a scrape, handed to the metrics listener, which renders it
+/// and reads `/proc` and the database off the loop.
+struct MetricsSnapshot: Sendable {
+    let node: NodeMetrics
+    let processes: [MasterMetrics.Process]
+    let generation: Int
+    /// The configuration the workers run, for the figures read from the database.
+    let config: PortcullisConfig
 }
 
 extension MetricNameDescriptor {

@@ -23,24 +23,26 @@ struct NodeMetrics {
 
     typealias Exposition = [String: Family]
 
-    private var running: [Int: Exposition] = [:]
+    /// Each running worker's latest exposition as it came: read only when scraped or retired,
+    /// not at every heartbeat.
+    private var running: [Int: [UInt8]] = [:]
     private var gone: Exposition = [:]
 
     /// Worker `id`'s latest exposition.
     mutating func update(worker id: Int, exposition: [UInt8]) {
-        running[id] = Self.parse(exposition)
+        running[id] = exposition
     }
 
     /// Worker `id` exited: its counters and histograms stay in the totals.
     mutating func retire(worker id: Int) {
         guard let last = running.removeValue(forKey: id) else { return }
-        Self.add(last.filter { $0.value.accumulates }, to: &gone)
+        Self.add(Self.parse(last).filter { $0.value.accumulates }, to: &gone)
     }
 
     /// The node's families: what the gone workers left, plus every running worker's.
     var merged: Exposition {
         var total = gone
-        for exposition in running.values { Self.add(exposition, to: &total) }
+        for exposition in running.values { Self.add(Self.parse(exposition), to: &total) }
         return total
     }
 

@@ -10,8 +10,8 @@ struct ProcessStats: Equatable {
     /// Seconds since the Unix epoch.
     var startTime: Double
 
-    private static let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
-    private static let pageSize = Double(sysconf(Int32(_SC_PAGESIZE)))
+    private static let ticks = Double(sysconf(Int32(truncatingIfNeeded: _SC_CLK_TCK)))
+    private static let pageSize = Double(sysconf(Int32(truncatingIfNeeded: _SC_PAGESIZE)))
     private static let bootTime: Double = {
         guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
               let line = text.split(separator: "\n").first(where: { $0.hasPrefix("btime ") })
