@@ -142,26 +142,29 @@ import Testing
     }
 
     /// Clients that send 1 MB messages to `/ws/echo` and never read: each is closed as a slow
-    /// consumer once its replies fill `ws.send_queue_bytes`, and the server goes on serving.
+    /// consumer once its replies fill `ws.send_queue_bytes`, and the server goes on serving. A
+    /// client that reads within the close handshake's 5 s finds the 1008 behind its echoes, so
+    /// each one reads as soon as the line naming its request ID is logged.
     @Test func echoClientsThatNeverReadAreClosedAtTheirByteBudget() async throws {
         try await Self.withServer { serve, port in
             let message = String(repeating: "z", count: 1_000_000)
-            var clients: [WebSocketTestClient] = []
-            for _ in 0..<4 {
-                let client = try await WebSocketTestClient.open(port: port, path: "/ws/echo", receiveBuffer: 4096)
-                clients.append(client)
+            var open: [String: WebSocketTestClient] = [:]
+            for index in 0..<4 {
+                let id = "slow-consumer-\(index)"
+                open[id] = try await WebSocketTestClient.open(port: port, path: "/ws/echo", headers: [("X-Request-ID", id)], receiveBuffer: 4096)
             }
-            func slowConsumerLines() -> Int {
-                serve.records.filter { $0["msg"] as? String == "closing a WebSocket that does not read" }.count
-            }
-            for round in 0..<300 where slowConsumerLines() < clients.count {
-                for client in clients { try? await client.sendText(message) }
+            var closeCodes: [String: Int] = [:]
+            for round in 0..<300 where !open.isEmpty {
+                for client in open.values { try? await client.sendText(message) }
                 if round % 4 == 3 { try await Task.sleep(for: .milliseconds(50)) }
+                let closed = serve.records.filter { $0["msg"] as? String == "closing a WebSocket that does not read" }
+                for record in closed {
+                    guard let id = record["request_id"] as? String, let client = open.removeValue(forKey: id) else { continue }
+                    closeCodes[id] = await client.nextClose(timeout: 30)?.closeCode
+                }
             }
-            #expect(slowConsumerLines() == clients.count)
-            for client in clients {
-                #expect(await client.nextClose(timeout: 30)?.closeCode == 1008)
-            }
+            #expect(open.isEmpty, "never closed: \(open.keys.sorted())")
+            #expect(closeCodes == Dictionary(uniqueKeysWithValues: (0..<4).map { ("slow-consumer-\($0)", 1008) }))
             #expect(try await MasterProcessTests.get(port).status == .ok)
         }
     }

@@ -9,12 +9,12 @@ struct NodeMetrics {
     struct Family: Equatable {
         var type = "untyped"
         var help: String?
-        var series: [String: Double] = [:]
+        var series: [String: ExactSum] = [:]
         var order: [String] = []
 
         mutating func add(_ value: Double, to name: String) {
             if series[name] == nil { order.append(name) }
-            series[name, default: 0] += value
+            series[name, default: ExactSum()].add(value)
         }
 
         /// Whether its series only grow: what a gone worker leaves in the totals.
@@ -33,7 +33,8 @@ struct NodeMetrics {
         running[id] = exposition
     }
 
-    /// Worker `id` exited: its counters and histograms stay in the totals.
+    /// Worker `id` exited: its counters and histograms stay in the totals. Sums are kept exact
+    /// (``ExactSum``), so moving a worker's values from running to gone never rounds a total down.
     mutating func retire(worker id: Int) {
         guard let last = running.removeValue(forKey: id) else { return }
         Self.add(Self.parse(last).filter { $0.value.accumulates }, to: &gone)
@@ -55,7 +56,7 @@ struct NodeMetrics {
             if let help = family.help ?? help[name] { buffer.append(contentsOf: "# HELP \(name) \(help)\n".utf8) }
             buffer.append(contentsOf: "# TYPE \(name) \(family.type)\n".utf8)
             for series in family.order {
-                buffer.append(contentsOf: "\(series) \(Self.format(family.series[series] ?? 0))\n".utf8)
+                buffer.append(contentsOf: "\(series) \(Self.format(family.series[series]?.value ?? 0))\n".utf8)
             }
         }
     }
@@ -63,7 +64,7 @@ struct NodeMetrics {
     private static func add(_ exposition: Exposition, to total: inout Exposition) {
         for (name, family) in exposition {
             var sum = total[name] ?? Family(type: family.type, help: family.help)
-            for series in family.order { sum.add(family.series[series] ?? 0, to: series) }
+            for series in family.order { sum.add(family.series[series]?.value ?? 0, to: series) }
             total[name] = sum
         }
     }
