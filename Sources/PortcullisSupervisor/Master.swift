@@ -105,7 +105,7 @@ public final class Master {
         self.logger = loggers.logger("portcullis.master")
         self.relay = Relay(logger: logger)
         let parts = build.split(separator: " ", maxSplits: 1).map(String.init)
-        self.masterMetrics = MasterMetrics(build: (parts.first ?? build, parts.count > 1 ? parts[1] : ""))
+        self.masterMetrics = MasterMetrics(build: (parts.first ?? build, parts.count > 1 ? parts[1] : ""), relay: relay)
         self.machine = SupervisorStateMachine(workers: config.server.workers, rules: Self.rules(config, build: build))
         (events, queue) = AsyncStream.makeStream(of: Event.self)
     }
@@ -330,6 +330,7 @@ public final class Master {
     /// the loop answers them between the others.
     private func serveMetrics() {
         guard let address = config.metrics.listen else { return }
+        masterMetrics.bootstrap()
         let logger = self.logger
         metricsServer = Task { [queue, gauges, masterMetrics] in
             do {

@@ -22,7 +22,7 @@ final class Relay: Sendable {
     func add(_ id: Int, writer: ControlWriter) {
         var logger = self.logger
         logger[metadataKey: "worker_id"] = "\(id)"
-        let target = Target(writer: writer, drops: DropReport(logger: logger, queue: "hub messages for a worker", key: "ws.relay_queue_bytes"))
+        let target = Target(writer: writer, drops: DropReport(logger: logger, queue: "hub messages for a worker", key: "ws.relay_queue_bytes", link: "worker"))
         targets.withLock { $0[id] = target }
     }
 
@@ -31,6 +31,13 @@ final class Relay: Sendable {
     func remove(_ id: Int) {
         let target = targets.withLock { $0.removeValue(forKey: id) }
         target?.writer.drain()
+    }
+
+    /// The bytes waiting for all workers, and what they may hold together.
+    var queued: (bytes: Int, limit: Int) {
+        targets.withLock { targets in
+            targets.values.reduce((0, 0)) { ($0.0 + $1.writer.queuedBytes, $0.1 + $1.writer.limit) }
+        }
     }
 
     /// Passes `message` from worker `source` to every other worker.

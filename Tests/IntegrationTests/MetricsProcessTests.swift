@@ -98,6 +98,19 @@ import Testing
             #expect(last.sum("portcullis_process_resident_memory_bytes", matching: #"process="master""#) > 0)
             #expect(last.sum("portcullis_build_info") == 1)
 
+            // TTIN adds a third worker and TTOU removes one: still nothing goes back.
+            serve.signal(SIGTTIN)
+            try await waitUntil("a third worker") { HostileClientTests.children(of: serve.pid).count == 3 }
+            #expect(await MasterProcessTests.load(port, count: 30) == 0)
+            scrapes.append(try await Self.scrape(metricsPort))
+            serve.signal(SIGTTOU)
+            try await waitUntil("back to two workers") { HostileClientTests.children(of: serve.pid).count == 2 }
+            #expect(await MasterProcessTests.load(port, count: 10) == 0)
+            try await waitUntil("the master to count two workers again", interval: .milliseconds(100)) {
+                try await Self.scrape(metricsPort).values.keys.filter { $0.hasPrefix(#"portcullis_process_start_time_seconds{process="worker""#) }.count == 2
+            }
+            scrapes.append(try await Self.scrape(metricsPort))
+
             #expect(Self.decreases(scrapes).isEmpty)
             let check = try await PortcullisBinary.runCommand(
                 ["/bin/sh", "-c", "promtool check metrics"], environment: ["PATH": "/usr/bin:/bin"], in: directory.path, input: last.text)
@@ -134,6 +147,51 @@ import Testing
             #expect(scrape.values["portcullis_jobs_oldest_queued_age_seconds"] == 0, "read from the database at the scrape")
             let other = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(metricsPort)/users"), timeout: .seconds(10))
             #expect(other.status == .notFound)
+            serve.signal(SIGTERM)
+            #expect(try await serve.waitForExit() == 0)
+        }
+    }
+
+    /// How WebSockets end, by code and by whom, and the bytes a client that does not read
+    /// leaves in the worker's send queues, filled and then given back. The client that hoards
+    /// then half-closes with a full receive window is cut 5 s later (the close handshake's
+    /// timeout) and counted as 1006: before, the server's close frame waited for room in its
+    /// window for ever and the connection was never closed.
+    @Test func webSocketClosesByCodeAndTheSendQueuesBytesAreCounted() async throws {
+        try await withTemporaryDirectory { directory in
+            let metricsPort = try freeLoopbackPort()
+            let serve = try ServeProcess(["--listen", "127.0.0.1:0", "--workers", "1"], environment: serveEnvironment(directory, [
+                "PORTCULLIS_METRICS_LISTEN": "127.0.0.1:\(metricsPort)",
+                "PORTCULLIS_WS_SEND_QUEUE_BYTES": "67108864", "PORTCULLIS_WS_WORKER_QUEUE_BYTES": "134217728",
+            ]), in: directory.path)
+            let port = try await MasterProcessTests.waitUntilReady(serve)
+            let clients = #"queue="ws.worker_queue_bytes",link="clients""#
+
+            let polite = try await WebSocketTestClient.open(port: port, path: "/ws/echo")
+            try await polite.sendClose(code: 1000)
+            #expect(await polite.nextClose()?.closeCode == 1000)
+            let oversized = try await WebSocketTestClient.open(port: port, path: "/ws/echo")
+            try await oversized.sendText(String(repeating: "x", count: 1_048_577))
+            #expect(await oversized.nextClose()?.closeCode == 1009)
+
+            // Twenty 1 MB echoes the client does not read: most wait in the worker's queues.
+            let hoarder = try await WebSocketTestClient.open(port: port, path: "/ws/echo", receiveBuffer: 4096)
+            let message = String(repeating: "z", count: 1_000_000)
+            for _ in 0..<20 { try await hoarder.sendText(message) }
+            try await waitUntil("the queued echoes to show", interval: .milliseconds(100)) { try await Self.scrape(metricsPort).sum("portcullis_queue_bytes", matching: clients) >= 10_000_000 }
+            hoarder.disconnect()
+            try await waitUntil("the queue to be given back and three closes counted", interval: .milliseconds(100)) {
+                let scrape = try await Self.scrape(metricsPort)
+                return scrape.sum("portcullis_queue_bytes", matching: clients) == 0 && scrape.sum("portcullis_ws_closes_total") == 3
+            }
+            let scrape = try await Self.scrape(metricsPort)
+            #expect(scrape.sum("portcullis_ws_closes_total", matching: #"code="1000",by="client""#) == 1)
+            #expect(scrape.sum("portcullis_ws_closes_total", matching: #"code="1009",by="server""#) == 1)
+            #expect(scrape.sum("portcullis_ws_closes_total", matching: #"code="1006",by="none""#) == 1)
+            #expect(scrape.sum("portcullis_queue_limit_bytes", matching: clients) == 134_217_728)
+            #expect(scrape.sum("portcullis_queue_limit_bytes", matching: #"queue="ws.relay_queue_bytes",link="master""#) == 67_108_864)
+            #expect(scrape.sum("portcullis_queue_limit_bytes", matching: #"queue="ws.relay_queue_bytes",link="worker""#) == 67_108_864)
+            #expect(scrape.sum("portcullis_ws_sessions_open") == 0)
             serve.signal(SIGTERM)
             #expect(try await serve.waitForExit() == 0)
         }

@@ -7,7 +7,7 @@ import TestSupport
     @Test func anEpisodeOfDropsIsOneWarningThenOneNoticeWithTheCount() async throws {
         let logs = LogCapture()
         let config = try PortcullisConfig.testing(stateDir: "/tmp", overrides: ["log.format": "json"])
-        let report = DropReport(logger: LoggerFactory(config: config, sink: logs).logger("test"), queue: "things", key: "some.key")
+        let report = DropReport(logger: LoggerFactory(config: config, sink: logs).logger("test"), queue: "things", key: "some.key", link: "somewhere")
         report.delivered()
         for _ in 0..<5 { report.dropped() }
         report.delivered()

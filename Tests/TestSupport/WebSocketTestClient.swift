@@ -79,6 +79,9 @@ public final class WebSocketTestClient: @unchecked Sendable {
 
     deinit { close(fd) }
 
+    /// Ends the connection without a close frame.
+    public func disconnect() { shutdown(fd, Int32(SHUT_RDWR)) }
+
     /// The handshake's status code: 101 when upgraded.
     public var status: Int {
         Int(response.split(separator: " ", maxSplits: 2).dropFirst().first ?? "") ?? 0

@@ -11,7 +11,7 @@ import Synchronization
 /// `hub_messages` and the payload is `<node> r <row id>`. A worker ignores its own node's
 /// messages, which the master relayed already. One sender per process, one transaction per
 /// message, and the listener reads in commit order: a publisher's order holds across nodes.
-final class PostgresHubLink: HubLink, Service {
+final class PostgresHubLink: HubLink, Service, ByteBoundedQueue {
     static let channel = "portcullis_hub"
     /// The largest payload sent inline; NOTIFY refuses 8000 bytes and more.
     static let inlineLimit = 7900
@@ -25,7 +25,7 @@ final class PostgresHubLink: HubLink, Service {
     private let outgoing: AsyncStream<HubMessage>
     private let outgoingInput: AsyncStream<HubMessage>.Continuation
     /// Bytes of the messages waiting for the database, and their bound.
-    private let queuedBytes = Atomic<Int>(0)
+    private let waiting = Atomic<Int>(0)
     private let byteLimit: Int
     private let drops: DropReport
 
@@ -39,21 +39,24 @@ final class PostgresHubLink: HubLink, Service {
         self.node = node
         self.logger = logger
         self.byteLimit = byteLimit
-        drops = DropReport(logger: logger, queue: "hub messages for other nodes", key: "ws.relay_queue_bytes")
+        drops = DropReport(logger: logger, queue: "hub messages for other nodes", key: "ws.relay_queue_bytes", link: "postgresql")
         (outgoing, outgoingInput) = AsyncStream.makeStream(of: HubMessage.self)
+        QueueBytes.watch(self, key: "ws.relay_queue_bytes", link: "postgresql", limit: byteLimit)
     }
+
+    var queuedBytes: Int { waiting.load(ordering: .relaxed) }
 
     func forward(_ message: HubMessage) {
         let size = Self.cost(of: message)
-        guard queuedBytes.add(size, ordering: .relaxed).newValue <= byteLimit else {
-            queuedBytes.subtract(size, ordering: .relaxed)
+        guard waiting.add(size, ordering: .relaxed).newValue <= byteLimit else {
+            waiting.subtract(size, ordering: .relaxed)
             drops.dropped()
             return
         }
         if case .enqueued = outgoingInput.yield(message) {
             drops.delivered()
         } else {
-            queuedBytes.subtract(size, ordering: .relaxed)
+            waiting.subtract(size, ordering: .relaxed)
         }
     }
 
@@ -73,7 +76,7 @@ final class PostgresHubLink: HubLink, Service {
     private func send() async {
         var stored = 0
         for await message in outgoing {
-            defer { queuedBytes.subtract(Self.cost(of: message), ordering: .relaxed) }
+            defer { waiting.subtract(Self.cost(of: message), ordering: .relaxed) }
             let body = Data(message.encoded).base64EncodedString()
             let prune = stored % 100 == 0
             do {

@@ -5,7 +5,8 @@ import Synchronization
 /// Counts what a full queue dropped and says so once per episode: one warning when dropping
 /// starts, one notice with the count when a message gets through again. A queue that drops
 /// under load must not also flood the log. Every drop also counts in
-/// `portcullis_queue_dropped_total{queue}`, the queue named by its configuration key.
+/// `portcullis_queue_dropped_total{queue,link}`, the queue named by its configuration key and
+/// where it leads, as in ``QueueBytes``.
 public final class DropReport: Sendable {
     private let count = Atomic<Int>(0)
     private let logger: Logger
@@ -16,11 +17,12 @@ public final class DropReport: Sendable {
     /// - Parameters:
     ///   - queue: what the queue carries, for the log lines ("hub messages to other workers").
     ///   - key: the configuration key that bounds it.
-    public init(logger: Logger, queue: String, key: String) {
+    ///   - link: where the queue leads: `master`, `worker`, `postgresql`.
+    public init(logger: Logger, queue: String, key: String, link: String) {
         self.logger = logger
         self.queue = queue
         self.key = key
-        self.metric = CoreMetrics.Counter(label: "portcullis_queue_dropped_total", dimensions: [("queue", key)])
+        self.metric = CoreMetrics.Counter(label: "portcullis_queue_dropped_total", dimensions: [("queue", key), ("link", link)])
     }
 
     /// A message was dropped.

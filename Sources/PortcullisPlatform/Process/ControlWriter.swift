@@ -8,17 +8,21 @@ import Synchronization
 /// `heartbeat`, `recycle` and `metrics` (one exposition per heartbeat) always go, so a flood
 /// of messages cannot make a worker miss its heartbeats and be killed for it. A frame longer than any reader accepts
 /// (``ControlMessage/maximumLength``) is refused too.
-public final class ControlWriter: Sendable {
+public final class ControlWriter: ByteBoundedQueue {
     private let fd: Int32
     private let queue: DispatchQueue
     private let waiting = Atomic<Int>(0)
-    private let limit: Int
+    /// The bytes of hub messages that may wait.
+    public let limit: Int
 
     public init(fd: Int32, label: String, limit: Int) {
         self.fd = fd
         self.queue = DispatchQueue(label: label)
         self.limit = limit
     }
+
+    /// The bytes of hub messages waiting to be written.
+    public var queuedBytes: Int { waiting.load(ordering: .relaxed) }
 
     /// Queues `message`; false when it was a hub message and dropped.
     @discardableResult

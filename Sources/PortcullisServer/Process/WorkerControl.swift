@@ -52,7 +52,8 @@ public final class WorkerControl: Service {
     /// them, and what they publish is delivered here. Call before ``run()``.
     public func link(_ hub: Hub) {
         self.hub.withLock { $0 = hub }
-        hub.attach(MasterLink(writer: writer, drops: DropReport(logger: logger, queue: "hub messages for the other workers", key: "ws.relay_queue_bytes")))
+        QueueBytes.watch(writer, key: "ws.relay_queue_bytes", link: "master", limit: writer.limit)
+        hub.attach(MasterLink(writer: writer, drops: DropReport(logger: logger, queue: "hub messages for the other workers", key: "ws.relay_queue_bytes", link: "master")))
     }
 
     /// Sends heartbeats until the service group stops, or stops it when the master goes away.

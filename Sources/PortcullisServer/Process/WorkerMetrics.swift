@@ -1,4 +1,5 @@
 import Metrics
+import PortcullisPlatform
 import Prometheus
 import Synchronization
 
@@ -25,8 +26,10 @@ final class WorkerMetrics: Sendable {
             labels: labels)
     }
 
-    /// The exposition, with the connection counts of `load` as of now.
+    /// The exposition, with the connection counts of `load` and the bytes of the bounded
+    /// queues (``QueueBytes``) as of now.
     func snapshot(_ load: LoadCounter) -> [UInt8] {
+        QueueBytes.record()
         open.set(to: Double(load.load.connections))
         let total = load.acceptedConnections
         let before = acceptedReported.exchange(total, ordering: .relaxed)

@@ -66,6 +66,8 @@ struct WebSocketUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
                 upgradePipelineHandler: { channel, _ in
                     channel.eventLoop.makeCompletedFuture {
                         channel.pipeline.syncOperations.removeHandler(malformed.value, promise: nil)
+                        let frames = try channel.pipeline.syncOperations.handler(type: ByteToMessageHandler<WebSocketFrameDecoder>.self)
+                        try channel.pipeline.syncOperations.addHandler(WebSocketCloseObserver(), position: .after(frames))
                         try channel.pipeline.syncOperations.addHandler(MaskedFramesOnly())
                         return UpgradeResult.websocket(try NIOAsyncChannel(wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true)))
                     }
@@ -147,6 +149,10 @@ struct WebSocketUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
     /// Runs an accepted session until its connection closes. It runs outside the service
     /// group's graceful-shutdown scope, so the WebSocket library does not close it with 1000
     /// on a stop: the server closes every session with 1001 when it closes its listeners.
+    /// Once the session's handler returns, the connection is closed within the close
+    /// handshake's timeout whatever the peer does: the library's close frame waits behind
+    /// whatever is queued, and a client that stopped reading (a zero TCP window) would
+    /// otherwise hold the connection for ever.
     private func run(_ accepted: WebSocketHandshake.Accepted, on webSocket: NIOAsyncChannel<WebSocketFrame, WebSocketFrame>) async {
         let configuration = WebSocketHandler.Configuration(
             extensions: accepted.extensions,
@@ -156,10 +162,18 @@ struct WebSocketUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
             maxFrameSize: app.config.ws.maxMessageBytes
         )
         let context = WebSocketSessionContext(logger: accepted.logger, channel: webSocket.channel)
+        let channel = webSocket.channel
+        let handler = accepted.session
         let session = Task.detached {
             do {
                 _ = try await WebSocketHandler.handle(
-                    type: .server, configuration: configuration, asyncChannel: webSocket, context: context, handler: accepted.session)
+                    type: .server, configuration: configuration, asyncChannel: webSocket, context: context
+                ) { inbound, outbound, context in
+                    defer {
+                        channel.eventLoop.scheduleTask(in: TimeAmount(WebSocketUpgrade.closeHandshakeTimeout)) { channel.close(promise: nil) }
+                    }
+                    try await handler(inbound, outbound, context)
+                }
             } catch {
                 context.logger.debug("WebSocket ended", metadata: ["error": .string("\(error)")])
             }

@@ -1,9 +1,11 @@
+import Metrics
 import PortcullisPlatform
 import Prometheus
 
 /// The master's own metrics, through swift-prometheus: build info, the generation, worker exits
 /// by reason, reloads by outcome, and each process's memory, CPU, descriptors and start time.
-/// ``render(_:)`` adds them to the workers' summed exposition.
+/// ``render(_:)`` adds them to the workers' summed exposition, with the relay's queues and
+/// what the master records through swift-metrics (the relay's drops: ``DropReport``).
 final class MasterMetrics: Sendable {
     /// Why a worker exited, as the `reason` label says it.
     enum ExitReason: String, CaseIterable {
@@ -29,15 +31,27 @@ final class MasterMetrics: Sendable {
     }
 
     private let registry = PrometheusCollectorRegistry()
-    private let generation: Gauge
+    private let generation: Prometheus.Gauge
+    private let relay: Relay
+    private let relayBytes: Prometheus.Gauge
+    private let relayLimit: Prometheus.Gauge
 
-    init(build: (version: String, revision: String)) {
+    init(build: (version: String, revision: String), relay: Relay) {
+        self.relay = relay
+        let link = [("queue", "ws.relay_queue_bytes"), ("link", "worker")]
+        relayBytes = registry.makeGauge(descriptor: .named("portcullis_queue_bytes", MetricHelp.text["portcullis_queue_bytes"] ?? ""), labels: link)
+        relayLimit = registry.makeGauge(descriptor: .named("portcullis_queue_limit_bytes", MetricHelp.text["portcullis_queue_limit_bytes"] ?? ""), labels: link)
         registry.makeGauge(
             descriptor: .named("portcullis_build_info", "The running build; always 1."),
             labels: [("version", build.version), ("revision", build.revision)]
         ).set(to: 1.0)
         generation = registry.makeGauge(descriptor: .named("portcullis_generation", "The generation of workers serving."))
         for reason in ExitReason.allCases { _ = exits(reason) }
+    }
+
+    /// Makes swift-metrics record into the master's registry; call once, when `/metrics` is served.
+    func bootstrap() {
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
     }
 
     func workerExited(_ reason: ExitReason) { exits(reason).increment() }
@@ -47,16 +61,25 @@ final class MasterMetrics: Sendable {
             .increment()
     }
 
-    /// The whole node's exposition: the workers' summed families, then the master's own, then
-    /// each process's figures as of now.
+    /// The whole node's exposition: the workers' summed families, the master's own and each
+    /// process's figures as of now, merged so that a family the master and the workers both
+    /// record (a relay queue's bytes) appears once.
     func render(_ snapshot: MetricsSnapshot) -> [UInt8] {
         generation.set(to: Double(snapshot.generation))
+        let queued = relay.queued
+        relayBytes.set(to: Double(queued.bytes))
+        relayLimit.set(to: Double(queued.limit))
+        var own = registry.emitToBuffer()
+        Self.processRegistry(snapshot.processes).emit(into: &own)
+        var node = snapshot.node
+        node.update(worker: Self.masterID, exposition: own)
         var buffer: [UInt8] = []
-        snapshot.node.render(into: &buffer, help: MetricHelp.text)
-        registry.emit(into: &buffer)
-        Self.processRegistry(snapshot.processes).emit(into: &buffer)
+        node.render(into: &buffer, help: MetricHelp.text)
         return buffer
     }
+
+    /// The master's place among the workers in ``NodeMetrics``: no worker has it.
+    private static let masterID = -1
 
     /// Gauges read at scrape time, in the exposition format.
     static func render(_ samples: [GaugeSample]) -> [UInt8] {
@@ -68,7 +91,7 @@ final class MasterMetrics: Sendable {
         return registry.emitToBuffer()
     }
 
-    private func exits(_ reason: ExitReason) -> Counter {
+    private func exits(_ reason: ExitReason) -> Prometheus.Counter {
         registry.makeCounter(descriptor: .named("portcullis_worker_exits_total", "Worker exits by reason."), labels: [("reason", reason.rawValue)])
     }
 

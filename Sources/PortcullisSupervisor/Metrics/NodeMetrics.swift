@@ -63,7 +63,8 @@ struct NodeMetrics {
 
     private static func add(_ exposition: Exposition, to total: inout Exposition) {
         for (name, family) in exposition {
-            var sum = total[name] ?? Family(type: family.type, help: family.help)
+            var sum = total[name] ?? Family(type: family.type)
+            sum.help = sum.help ?? family.help
             for series in family.order { sum.add(family.series[series]?.value ?? 0, to: series) }
             total[name] = sum
         }
