@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import OpenAPIKit
+import PortcullisPlatform
 import Testing
 import TestSupport
 
@@ -36,6 +37,8 @@ struct OpenAPITests {
                 route.pathItem.endpoints.map { "\($0.method.rawValue) \(route.path.rawValue)" }
             }.map { "\($0)".replacingOccurrences(of: " /", with: " /") })
             // WebSocket routes cannot be OpenAPI operations; the document's description names them.
+            let firstSegments = Set(app.routes.map { String($0.path.dropFirst().prefix { $0 != "/" }) })
+            #expect(firstSegments == OwnRoutes.firstSegments, "no gateway prefix may take one of these (OwnRoutes)")
             let webSocket = app.routes.filter { $0.path.hasPrefix("/ws/") }.map(\.path)
             #expect(webSocket.sorted() == ["/ws/broadcast", "/ws/chat", "/ws/echo", "/ws/pubsub"])
             for path in webSocket { #expect(document.info.description?.contains("`\(path)") == true, "\(path) is not described") }

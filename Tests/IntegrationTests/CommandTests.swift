@@ -37,6 +37,36 @@ import Testing
         }
     }
 
+    @Test func checkConfigReportsEveryGatewayProblemAtOnce() async throws {
+        try await withTemporaryDirectory { directory in
+            let file = try directory.write("portcullis.yaml", """
+                gateway:
+                  routes:
+                    - prefix: /svc/
+                      upstreams: [http://127.0.0.1:9001, "htp://typo"]
+                      timeout: {connect: 1}
+                    - prefix: /svc/deeper/
+                      upstreams: [unix:/run/svc.sock]
+                    - prefix: /auth/
+                      upstreams: [http://127.0.0.1:9002]
+                limits:
+                  default: {rate: 10/hour}
+                """)
+            let outcome = try await PortcullisBinary.run(["check-config", "--config", file], environment: environment(directory), in: directory.path)
+            #expect(outcome.status == 78)
+            for line in [
+                "error: gateway.routes[0].upstreams[1] (file): htp://typo: must start with http://, https:// or unix:",
+                "error: gateway.routes[0].timeout (file): unknown key (a typo?)",
+                "error: gateway.routes[2].prefix (file): /auth/ shadows Portcullis's own /auth routes",
+                "error: gateway.routes (file): /svc/deeper/ overlaps /svc/: a path must match one route only",
+                "error: limits.default.rate (file): must be N/s or N/min, N from 1 to 1000000",
+            ] {
+                #expect(outcome.stdout.contains(line), "missing \(line) in:\n\(outcome.stdout)")
+            }
+            #expect(outcome.stdout.contains("configuration invalid: 5 error(s)"))
+        }
+    }
+
     @Test func checkConfigPassesAValidProductionConfiguration() async throws {
         try await withTemporaryDirectory { directory in
             let outcome = try await PortcullisBinary.run(["check-config", "--profile", "production"], environment: environment(directory, [

@@ -177,7 +177,15 @@ import Testing
             // Twenty 1 MB echoes the client does not read: most wait in the worker's queues.
             let hoarder = try await WebSocketTestClient.open(port: port, path: "/ws/echo", receiveBuffer: 4096)
             let message = String(repeating: "z", count: 1_000_000)
-            for _ in 0..<20 { try await hoarder.sendText(message) }
+            for index in 0..<20 {
+                do {
+                    try await hoarder.sendText(message)
+                } catch {
+                    let said = serve.records.filter { $0["level"] as? String != "info" }.map { "\($0)" }
+                    Issue.record("message \(index): \(error); the server's warnings: \(said)")
+                    throw error
+                }
+            }
             try await waitUntil("the queued echoes to show", interval: .milliseconds(100)) { try await Self.scrape(metricsPort).sum("portcullis_queue_bytes", matching: clients) >= 10_000_000 }
             hoarder.disconnect()
             try await waitUntil("the queue to be given back and three closes counted", interval: .milliseconds(100)) {

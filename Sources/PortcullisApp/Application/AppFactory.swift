@@ -1,6 +1,7 @@
 import Foundation
 public import PortcullisPlatform
 public import Logging
+import PortcullisHTTP
 import PortcullisJobs
 import PortcullisPersistence
 
@@ -92,6 +93,20 @@ public enum AppFactory {
         builder.register(JobsBlueprint.make(services: services, mailPerUser: config.mail.maxPerUser))
         builder.register(WebSocketBlueprint.make(
             services: services, settings: .init(config: config, hub: builder.hub, sessions: builder.webSockets, inFlight: inFlight)))
+        builder.limiter = RateLimiter(
+            gateway: config.gateway, path: stateDir + "/ratelimits", exempt: HealthBlueprint.paths, logger: loggers.logger("portcullis.limits")
+        ) { request in
+            (try? await BearerAuth.userID(of: request, tokens: services.tokens)).map(String.init)
+        }
+        if let limiter = builder.limiter {
+            builder.beforeServing("rate limit table") { try limiter.open() }
+        }
+        if !config.gateway.routes.isEmpty {
+            let gateway = GatewayProxy(config: config, services: services)
+            builder.gateway = gateway
+            if gateway.routes.contains(where: { $0.config.health != nil }) { builder.addService(HealthChecks(proxy: gateway)) }
+            builder.afterServing("gateway connections") { await gateway.shutdown() }
+        }
         builder.registerDocs(version: apiVersion)
         customize(&builder)
         return builder.build()

@@ -27,6 +27,10 @@ public struct ApplicationBuilder {
     public let webSockets: WebSocketSessions
     /// The IDs of the requests and WebSocket sessions this process is serving.
     public let inFlight: InFlightRequests
+    /// The upstream routes (`gateway.routes`), answered at the edge; nil when there are none.
+    var gateway: (any EdgeGateway)?
+    /// The rate limits (`limits`, the routes' `rate_limit`); nil when there are none.
+    var limiter: RateLimiter?
 
     init(config: PortcullisConfig, loggers: LoggerFactory, inFlight: InFlightRequests) {
         self.config = config
@@ -91,7 +95,9 @@ public struct ApplicationBuilder {
             errors: ErrorResponses(logger: loggers.logger("portcullis.http")),
             bodyLimit: BodyLimit(limit: config.server.maxBodyBytes),
             inFlight: inFlight,
-            metrics: HTTPMetrics()
+            metrics: HTTPMetrics(),
+            gateway: gateway,
+            limiter: limiter
         ))
         var table = RouteTable()
         for blueprint in blueprints {

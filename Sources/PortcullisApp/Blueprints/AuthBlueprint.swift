@@ -3,7 +3,8 @@ import Logging
 import PortcullisHTTP
 import PortcullisPlatform
 
-/// `POST /auth/login`: a username and password for an access token.
+/// `POST /auth/login`: a username and password for an access token. `GET /auth/verify`:
+/// forward auth for the proxy in front (``verify(_:_:services:)``).
 ///
 /// An unknown username and a wrong password get the same 401, after the same work (one attempt
 /// counted, one scrypt derivation), so neither the body nor the timing tells them apart.
@@ -61,6 +62,35 @@ enum AuthBlueprint {
             let token = try await services.tokens.issue(userID: account.id)
             return try JSONResponse.make(Token(access_token: token, token_type: "bearer", expires_in: services.tokens.lifetime))
         }
+        blueprint.get("verify", doc: RouteDoc(
+            summary: "Forward auth",
+            description: "For nginx auth_request, Caddy forward_auth and Traefik ForwardAuth: 204 with X-Auth-Request-User, "
+                + "X-Auth-Request-User-Id and X-Auth-Request-Email for a valid bearer token, else 401 with WWW-Authenticate: Bearer. "
+                + "X-Original-Method and X-Original-URI (or X-Forwarded-Method and X-Forwarded-Uri) name the request the proxy asks "
+                + "about; they are in the access line.",
+            responses: [
+                .init(204, "The token is valid; the identity is in the X-Auth-Request-* headers."),
+                .init(401, "No token, or not a valid one.", schema: "Error"),
+            ]
+        )) { request, context in
+            try await verify(request, context, services: services)
+        }
         return blueprint
+    }
+
+    /// Answers the proxy in front: who the bearer of the request's token is, for the request
+    /// the proxy names.
+    static func verify(_ request: Request, _ context: AppRequestContext, services: AppServices) async throws -> Response {
+        let original = OriginalRequest(request)
+        context.accessNotes.add(.init("original_method", .text(original.method)))
+        context.accessNotes.add(.init("original_uri", .text(original.path)))
+        let id = try await BearerAuth.userID(of: request, tokens: services.tokens)
+        guard let user = try await services.store.transaction(.readOnly, { session in try await UserRepository.find(id: id, in: session) }) else {
+            throw APIError.unauthorized("The token's user no longer exists.")
+        }
+        var response = Response(status: .noContent)
+        IdentityHeaders.set(user, in: &response.headers)
+        response.headers[.cacheControl] = "no-store"
+        return response
     }
 }

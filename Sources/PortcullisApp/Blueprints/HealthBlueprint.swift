@@ -8,6 +8,9 @@ enum HealthBlueprint {
         let checks: [String: String]
     }
 
+    /// The probes' paths: rate limits never apply to them.
+    static let paths: Set<String> = ["/healthz", "/readyz"]
+
     /// `{"status":"ok"}`, encoded once: liveness probes come often and the answer never changes.
     static let healthy = ByteBuffer(string: #"{"status":"ok"}"#)
 

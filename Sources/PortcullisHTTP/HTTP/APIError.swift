@@ -29,8 +29,10 @@ public enum APIError: Error, Sendable, Equatable {
     case unsupportedMediaType(String)
     /// 422: the body is well-formed but its fields are not; `fields` maps each field to its problem.
     case validationFailed(fields: [String: String])
-    /// 429, with `Retry-After` in seconds.
+    /// 429, with `Retry-After` in seconds: too many failed logins or emails.
     case tooManyRequests(retryAfter: Int)
+    /// 429 from a rate limit (`limits`, a gateway route's `rate_limit`), with `Retry-After`.
+    case rateLimited(retryAfter: Int)
     /// 500: never says why; the cause is in the log.
     case internalError
     /// 426: a WebSocket route asked for without a WebSocket handshake.
@@ -39,6 +41,10 @@ public enum APIError: Error, Sendable, Equatable {
     case unavailable(String)
     /// 503 from `/readyz`: `status` is `draining` or `unavailable`.
     case notReady(status: String, checks: [String: String])
+    /// 502: the upstream of a gateway route failed or answered something that is not HTTP.
+    case badGateway(String)
+    /// 504: the upstream of a gateway route did not answer in time.
+    case gatewayTimeout(String)
 
     public var status: HTTPResponse.Status {
         switch self {
@@ -52,10 +58,12 @@ public enum APIError: Error, Sendable, Equatable {
         case .payloadTooLarge: .contentTooLarge
         case .unsupportedMediaType: .unsupportedMediaType
         case .validationFailed: .unprocessableContent
-        case .tooManyRequests: .tooManyRequests
+        case .tooManyRequests, .rateLimited: .tooManyRequests
         case .internalError: .internalServerError
         case .upgradeRequired: .upgradeRequired
         case .unavailable, .notReady: .serviceUnavailable
+        case .badGateway: .badGateway
+        case .gatewayTimeout: .gatewayTimeout
         }
     }
 
@@ -74,10 +82,13 @@ public enum APIError: Error, Sendable, Equatable {
         case .unsupportedMediaType: "UnsupportedMediaType"
         case .validationFailed: "ValidationFailed"
         case .tooManyRequests: "TooManyRequests"
+        case .rateLimited: "RateLimited"
         case .internalError: "InternalServerError"
         case .upgradeRequired: "UpgradeRequired"
         case .unavailable: "ServiceUnavailable"
         case .notReady: "NotReady"
+        case .badGateway: "BadGateway"
+        case .gatewayTimeout: "GatewayTimeout"
         }
     }
 
@@ -85,13 +96,14 @@ public enum APIError: Error, Sendable, Equatable {
         switch self {
         case .badRequest(let text), .malformedJSON(let text), .unauthorized(let text), .forbidden(let text),
             .notFound(let text), .conflict(let text, _), .unsupportedMediaType(let text), .unavailable(let text),
-            .upgradeRequired(let text), .malformedRequest(let text):
+            .upgradeRequired(let text), .malformedRequest(let text), .badGateway(let text), .gatewayTimeout(let text):
             text
         case .headerFieldsTooLarge: "The request's header section is too large."
         case .methodNotAllowed: "This route does not accept that method."
         case .payloadTooLarge(let limit): "The request body is larger than \(limit) bytes."
         case .validationFailed: "The request body has invalid fields."
         case .tooManyRequests(let seconds): "Too many requests; retry in \(seconds) s."
+        case .rateLimited(let seconds): "Rate limit exceeded; retry in \(seconds) s."
         case .internalError: "The server could not complete the request."
         case .notReady(let status, _): "The server is not ready (\(status))."
         }
@@ -102,7 +114,7 @@ public enum APIError: Error, Sendable, Equatable {
         case .methodNotAllowed(let allowed): ["allowed": .array(allowed.map { .string($0) })]
         case .payloadTooLarge(let limit): ["limit_bytes": .int(limit)]
         case .validationFailed(let fields), .conflict(_, let fields): .object(fields.mapValues { .string($0) })
-        case .tooManyRequests(let seconds): ["retry_after": .int(seconds)]
+        case .tooManyRequests(let seconds), .rateLimited(let seconds): ["retry_after": .int(seconds)]
         case .notReady(let status, let checks): ["status": .string(status), "checks": .object(checks.mapValues { .string($0) })]
         default: .object([:])
         }
@@ -115,7 +127,7 @@ public enum APIError: Error, Sendable, Equatable {
         switch self {
         case .methodNotAllowed(let allowed): fields[.allow] = allowed.joined(separator: ", ")
         case .unauthorized: fields[.wwwAuthenticate] = "Bearer"
-        case .tooManyRequests(let seconds): fields[.retryAfter] = String(seconds)
+        case .tooManyRequests(let seconds), .rateLimited(let seconds): fields[.retryAfter] = String(seconds)
         case .unavailable: fields[.retryAfter] = "1"
         case .payloadTooLarge, .malformedRequest, .headerFieldsTooLarge: fields.closeConnection()
         case .upgradeRequired: fields[.upgrade] = "websocket"

@@ -22,6 +22,8 @@ public struct AppRequestContext: RequestContext {
     public var viaTLS = false
     /// Set by the server when the request asks for a WebSocket upgrade; nil for plain HTTP.
     public var webSocket: WebSocketUpgrade?
+    /// Fields a route adds to the request's access line.
+    public let accessNotes = AccessNotes()
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

@@ -36,6 +36,7 @@ public enum ConfigLoader {
 
         let fileLoad = loadFile(request)
         problems += fileLoad.problems
+        problems += fileLoad.gatewayProblems
         if let file = fileLoad.layer {
             layers.append(file)
             unknownKeys += fileLoad.unknownKeys.map { ($0, .file) }
@@ -86,8 +87,10 @@ public enum ConfigLoader {
         if profile == .production {
             problems += ProductionChecks.run(settings, sourceFiles: sourceFiles)
         }
+        var config = PortcullisConfig(settings)
+        config.gateway = fileLoad.gateway
         return LoadedConfiguration(
-            config: PortcullisConfig(settings),
+            config: config,
             settings: settings,
             problems: problems,
             configFile: sourceFiles[.file]
@@ -123,6 +126,9 @@ public enum ConfigLoader {
         var unknownKeys: [String] = []
         var problems: [ConfigProblem] = []
         var path: String?
+        /// `gateway` and `limits`, which only the file holds, and what is wrong with them.
+        var gateway = GatewayConfig()
+        var gatewayProblems: [ConfigProblem] = []
     }
 
     private static func loadFile(_ request: ConfigRequest) -> FileLoad {
@@ -146,11 +152,16 @@ public enum ConfigLoader {
             return FileLoad(problems: [ConfigProblem(.error, key: fileKey, layer: .file, "\(path) is not valid YAML: \(YAMLProblem.describe(error))")])
         }
         do {
-            let snapshot = try YAMLSnapshot(data: data.bytes, providerName: path, parsingOptions: .default)
+            let (settingsData, root) = try YAMLKeys.withoutStructuredSections(data)
+            var parser = GatewayConfigParser()
+            let gateway = root.map { parser.parse(root: $0) } ?? GatewayConfig()
+            let snapshot = try YAMLSnapshot(data: settingsData.bytes, providerName: path, parsingOptions: .default)
             return FileLoad(
                 layer: ConfigLayerSnapshot(layer: .file, snapshot: snapshot, prefix: []),
                 unknownKeys: keys.filter { !Settings.keys.contains($0) },
-                path: path
+                path: path,
+                gateway: gateway,
+                gatewayProblems: parser.problems
             )
         } catch {
             return FileLoad(problems: [ConfigProblem(.error, key: fileKey, layer: .file, "\(path) cannot be used: \(YAMLProblem.describe(error))")])
@@ -187,10 +198,25 @@ enum YAMLKeys {
         func walk(_ mapping: Node.Mapping, prefix: String) {
             for (key, value) in mapping {
                 let name = prefix.isEmpty ? (key.string ?? "?") : prefix + "." + (key.string ?? "?")
+                if prefix.isEmpty, structuredSections.contains(name) { continue }
                 if let nested = value.mapping { walk(nested, prefix: name) } else { keys.append(name) }
             }
         }
         walk(mapping, prefix: "")
         return keys
+    }
+
+    /// The top-level sections ``GatewayConfigParser`` reads, with lists and mappings that are
+    /// not settings: the key walk and the settings snapshot leave them out.
+    static let structuredSections: Set<String> = ["gateway", "limits"]
+
+    /// The document without the structured sections (for the settings snapshot), and its root
+    /// mapping (for the parser); the data unchanged when it has none.
+    static func withoutStructuredSections(_ data: Data) throws -> (Data, Node.Mapping?) {
+        guard let root = try Yams.compose(yaml: String(decoding: data, as: UTF8.self)), var mapping = root.mapping else { return (data, nil) }
+        let original = mapping
+        guard mapping.keys.contains(where: { structuredSections.contains($0.string ?? "") }) else { return (data, original) }
+        for section in structuredSections { mapping[Node(section)] = nil }
+        return (Data(try Yams.serialize(node: Node.mapping(mapping)).utf8), original)
     }
 }

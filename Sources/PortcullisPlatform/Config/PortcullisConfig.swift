@@ -141,6 +141,8 @@ public struct PortcullisConfig: Sendable {
     public var mail: Mail
     public var ws: WebSocket
     public var metrics: Metrics
+    /// `gateway.routes` and `limits`, read from the configuration file only.
+    public var gateway: GatewayConfig
     public var log: Log
 
     /// Every secret value, so the log handler can scrub it wherever it appears.
@@ -221,6 +223,7 @@ public struct PortcullisConfig: Sendable {
             maxConnections: settings[Settings.wsMaxConnections]
         )
         metrics = Metrics(listen: try? ListenAddress.parse(settings[Settings.metricsListen]).get())
+        gateway = GatewayConfig()
         log = Log(level: settings[Settings.logLevel], format: LogFormat(rawValue: settings[Settings.logFormat]) ?? .text)
     }
 

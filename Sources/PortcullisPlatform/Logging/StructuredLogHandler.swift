@@ -79,7 +79,7 @@ public struct StructuredLogHandler: LogHandler {
     /// struct, not a `KeyValuePairs` tuple, so copying and releasing the list needs no generic
     /// tuple witnesses.
     public struct TypedField: Sendable {
-        let name: StaticString
+        public let name: StaticString
         let value: FieldValue
 
         public init(_ name: StaticString, _ value: FieldValue) {

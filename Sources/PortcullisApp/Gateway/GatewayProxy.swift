@@ -1,0 +1,203 @@
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import PortcullisHTTP
+import PortcullisPersistence
+import PortcullisPlatform
+import Synchronization
+
+/// `gateway.routes`: requests under a route's prefix go to one of its upstreams through
+/// AsyncHTTPClient (pooled connections, one client per route with the route's timeouts), both
+/// bodies streaming, never held. A `token` route answers 401 without a valid bearer token and
+/// passes the user's identity headers; every route drops hop-by-hop headers, sets the
+/// forwarding headers, `X-Request-ID` and `traceparent`, and adds the upstream, its status and
+/// its time to the access line. An idempotent request without a body that could not connect is
+/// tried on another upstream (`retries`); none available is 503, a failure 502, a timeout 504.
+final class GatewayProxy: EdgeGateway {
+    struct Route: Sendable {
+        let config: GatewayRoute
+        let pool: UpstreamPool
+        let maxBodyBytes: Int
+    }
+
+    let routes: [Route]
+    private let services: AppServices
+    private let forwardedStyle: ForwardedHeader
+    /// One client per route, made when the route is first used, so a process that never
+    /// proxies (the master) makes none.
+    private let clients = Mutex<[Int: HTTPClient]>([:])
+
+    init(config: PortcullisConfig, services: AppServices) {
+        routes = config.gateway.routes.map { route in
+            Route(config: route, pool: UpstreamPool(route: route), maxBodyBytes: route.maxBodyBytes ?? config.server.maxBodyBytes)
+        }
+        self.services = services
+        forwardedStyle = config.server.forwardedHeader
+    }
+
+    func route(for path: Substring) -> String? {
+        routes.first { $0.config.matches(path) }?.config.prefix
+    }
+
+    /// Closes every client's connections; after the server stopped.
+    func shutdown() async {
+        let made = clients.withLock { clients in
+            defer { clients = [:] }
+            return Array(clients.values)
+        }
+        for client in made { try? await client.shutdown() }
+    }
+
+    func respond(to request: Request, context: AppRequestContext) async throws -> Response {
+        guard let index = routes.firstIndex(where: { $0.config.matches(request.uri.path[...]) }) else {
+            throw APIError.notFound("No such resource.")
+        }
+        let route = routes[index]
+        var headers = ProxyHeaders.upstream(request.headers, context: context, host: Self.host(of: request), style: forwardedStyle)
+        if route.config.auth == .token {
+            let id = try await BearerAuth.userID(of: request, tokens: services.tokens)
+            guard let user = try await services.store.transaction(.readOnly, { session in try await UserRepository.find(id: id, in: session) }) else {
+                throw APIError.unauthorized("The token's user no longer exists.")
+            }
+            IdentityHeaders.set(user, in: &headers)
+        }
+        let declared = request.headers[.contentLength].flatMap(Int.init)
+        if let declared, declared > route.maxBodyBytes { throw APIError.payloadTooLarge(limit: route.maxBodyBytes) }
+        let hasBody = (declared ?? 0) > 0 || request.headers[.transferEncoding] != nil
+        let retryable = !hasBody && [.get, .head, .options, .delete, .put, .trace].contains(request.method)
+        let path = Self.forwardedPath(request.uri.path, query: request.uri.query, route: route.config)
+        let client = client(for: index)
+        var excluded: Set<Int> = []
+        var lastFailure: UpstreamFailure?
+        // The access line names every upstream tried, as nginx's $upstream_addr does.
+        var tried: [String] = []
+        var upstreamTime = 0.0
+        defer {
+            context.accessNotes.add(.init("upstream", .text(tried.isEmpty ? "-" : tried.joined(separator: ", "))))
+            if !tried.isEmpty { context.accessNotes.add(.init("upstream_ms", .number(upstreamTime))) }
+        }
+        while true {
+            guard let chosen = route.pool.pick(excluding: excluded) else {
+                if let lastFailure { throw lastFailure.error }
+                throw APIError.unavailable("No upstream of \(route.config.prefix) is available.")
+            }
+            let upstream = route.pool.upstreams[chosen]
+            var outgoing = HTTPClientRequest(url: Self.url(of: upstream, path: path))
+            outgoing.method = HTTPMethod(rawValue: request.method.rawValue)
+            outgoing.headers = HTTPHeaders(headers.map { ($0.name.rawName, $0.value) })
+            if hasBody {
+                let length: HTTPClientRequest.Body.Length = declared.map { .known(Int64($0)) } ?? .unknown
+                outgoing.body = .stream(LimitedBody(body: request.body, limit: route.maxBodyBytes), length: length)
+            }
+            let started = ContinuousClock.now
+            tried.append(upstream.description)
+            do {
+                let response = try await client.execute(outgoing, timeout: TimeAmount(route.config.timeouts.response))
+                upstreamTime += Self.milliseconds(since: started)
+                let status = Int(response.status.code)
+                context.accessNotes.add(.init("upstream_status", .integer(status)))
+                return Self.relay(response, outstanding: Outstanding(pool: route.pool, index: chosen, failed: status >= 500))
+            } catch {
+                upstreamTime += Self.milliseconds(since: started)
+                let failure = UpstreamFailure(error, upstream: upstream.description)
+                route.pool.finished(chosen, failed: failure.error != .payloadTooLarge(limit: route.maxBodyBytes))
+                excluded.insert(chosen)
+                lastFailure = failure
+                guard failure.beforeSending, retryable, excluded.count <= route.config.retries else { throw failure.error }
+            }
+        }
+    }
+
+    /// The request sent to an upstream, counted in its pool until the response's body was
+    /// relayed or dropped.
+    final class Outstanding: Sendable {
+        let pool: UpstreamPool
+        let index: Int
+        let failed: Bool
+
+        init(pool: UpstreamPool, index: Int, failed: Bool) {
+            self.pool = pool
+            self.index = index
+            self.failed = failed
+        }
+
+        deinit { pool.finished(index, failed: failed) }
+    }
+
+    /// The upstream's response as the client gets it: end-to-end headers, the body streaming.
+    private static func relay(_ response: HTTPClientResponse, outstanding: Outstanding) -> Response {
+        var fields = HTTPFields()
+        for (name, value) in response.headers {
+            if let name = HTTPField.Name(name) { fields.append(HTTPField(name: name, value: value)) }
+        }
+        fields = ProxyHeaders.endToEnd(fields)
+        let length = fields[.contentLength].flatMap(Int.init)
+        fields[.contentLength] = nil
+        let body = response.body
+        return Response(
+            status: HTTPResponse.Status(code: Int(response.status.code), reasonPhrase: response.status.reasonPhrase),
+            headers: fields,
+            body: ResponseBody(contentLength: length) { writer in
+                withExtendedLifetime(outstanding) {}
+                try await writer.write(body)
+                try await writer.finish(nil)
+            }
+        )
+    }
+
+    /// Route `index`'s client, made on first use.
+    func client(for index: Int) -> HTTPClient {
+        clients.withLock { clients in
+            if let client = clients[index] { return client }
+            let timeouts = routes[index].config.timeouts
+            var configuration = HTTPClient.Configuration()
+            configuration.timeout = .init(connect: TimeAmount(timeouts.connect), read: TimeAmount(timeouts.idle))
+            configuration.redirectConfiguration = .disallow
+            configuration.decompression = .disabled
+            configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)
+            let client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
+            clients[index] = client
+            return client
+        }
+    }
+
+    /// The path and query the upstream gets: the prefix taken off when the route strips it.
+    static func forwardedPath(_ path: String, query: String?, route: GatewayRoute) -> String {
+        var forwarded = path
+        if route.stripPrefix {
+            forwarded = "/" + path.dropFirst(min(path.count, route.prefix.count))
+        }
+        if let query, !query.isEmpty { forwarded += "?" + query }
+        return forwarded
+    }
+
+    static func url(of upstream: Upstream, path: String) -> String {
+        switch upstream.address {
+        case .tcp(let host, let port, let tls):
+            let authority = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+            return (tls ? "https://" : "http://") + authority + upstream.basePath + path
+        case .unix(let socket):
+            return URL(httpURLWithSocketPath: socket, uri: upstream.basePath + path)?.absoluteString ?? "http+unix://invalid" + path
+        }
+    }
+
+    /// The request's `Host` (or HTTP/2 authority) when it is a plain host name or address,
+    /// for `X-Forwarded-Host`; nil otherwise.
+    static func host(of request: Request) -> String? {
+        guard let authority = request.head.authority, (1...255).contains(authority.utf8.count) else { return nil }
+        let plain = authority.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a)
+                || byte == 0x2e || byte == 0x2d || byte == 0x3a || byte == 0x5b || byte == 0x5d
+        }
+        return plain ? authority : nil
+    }
+
+    private static func milliseconds(since started: ContinuousClock.Instant) -> Double {
+        ((ContinuousClock.now - started).milliseconds * 1000).rounded() / 1000
+    }
+}

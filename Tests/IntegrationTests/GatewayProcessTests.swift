@@ -1,0 +1,303 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import TestSupport
+import Testing
+
+/// `gateway.routes` on the release binary, in front of real upstream servers (``TestUpstream``):
+/// identity, headers, paths, errors, balancing, passive health, streaming and limits.
+@Suite struct GatewayProcessTests {
+    /// Starts one worker with `routes` (the YAML list under `gateway.routes`) and a user `olga`;
+    /// `body` gets the server, its port and her token.
+    static func withGateway(
+        _ routes: String, workers: Int = 1, extra: [String: String] = [:], _ body: (ServeProcess, Int, String) async throws -> Void
+    ) async throws {
+        try await withTemporaryDirectory { directory in
+            let file = try directory.write("portcullis.yaml", "gateway:\n  routes:\n" + routes)
+            let serve = try ServeProcess(["--config", file, "--listen", "127.0.0.1:0", "--workers", "\(workers)"], environment: serveEnvironment(directory, [
+                "PORTCULLIS_SECURITY_PASSWORD_HASH_COST": "10",
+            ].merging(extra) { $1 }), in: directory.path)
+            let port = try await MasterProcessTests.waitUntilReady(serve)
+            try await body(serve, port, try await ForwardAuthTests.signUp(port, "olga"))
+            serve.signal(SIGTERM)
+            #expect(try await serve.waitForExit() == 0)
+        }
+    }
+
+    static func request(
+        _ port: Int, _ path: String, method: HTTPMethod = .GET, headers: [(String, String)] = [], body: HTTPClientRequest.Body? = nil
+    ) async throws -> (status: HTTPResponseStatus, headers: HTTPHeaders, body: String) {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+        request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body { request.body = body }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        return (response.status, response.headers, String(buffer: try await response.body.collect(upTo: 1 << 24)))
+    }
+
+    static func json(_ text: String) -> [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
+    }
+
+    @Test func aTokenRouteSendsTheIdentityTheForwardingHeadersAndTheTraceAndDropsHopByHopOnes() async throws {
+        let upstream = try await TestUpstream.start("a")
+        defer { upstream.stop() }
+        try await Self.withGateway("""
+                - prefix: /svc/
+                  upstreams: [http://127.0.0.1:\(upstream.port)/echo]
+                  strip_prefix: true
+            """) { serve, port, token in
+            let anonymous = try await Self.request(port, "/svc/orders")
+            #expect(anonymous.status == .unauthorized)
+            #expect(anonymous.headers.first(name: "WWW-Authenticate") == "Bearer")
+            #expect(Self.json(anonymous.body)["error"] as? String == "Unauthorized")
+            #expect(upstream.paths.isEmpty, "a request without a token never reaches the upstream")
+
+            let traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+            let answer = try await Self.request(port, "/svc/orders/7?sort=asc", headers: [
+                ("Authorization", "Bearer \(token)"), ("X-Auth-Request-User", "mallory"), ("X-Auth-Request-Email", "m@evil"),
+                ("Connection", "X-Private"), ("X-Private", "secret"), ("Keep-Alive", "timeout=5"), ("X-Forwarded-For", "6.6.6.6"),
+                ("X-Request-ID", "gw-1"), ("traceparent", traceparent), ("X-Custom", "kept"),
+            ])
+            #expect(answer.status == .ok)
+            let echo = Self.json(answer.body)
+            let headers = echo["headers"] as? [String: String] ?? [:]
+            #expect(echo["path"] as? String == "/echo/orders/7", "the prefix stripped, the upstream's base path added")
+            #expect(echo["query"] as? String == "sort=asc")
+            #expect(headers["x-auth-request-user"] == "olga")
+            #expect(headers["x-auth-request-user-id"] == "1")
+            #expect(headers["x-auth-request-email"] == "olga@example.com")
+            #expect(headers["x-private"] == nil, "named in Connection: hop by hop")
+            #expect(headers["keep-alive"] == nil)
+            #expect(headers["x-forwarded-for"] == "127.0.0.1", "the client as Portcullis resolved it, not what it claimed")
+            #expect(headers["x-forwarded-proto"] == "http")
+            #expect(headers["x-forwarded-host"] == "127.0.0.1:\(port)")
+            #expect(headers["x-request-id"] == "gw-1")
+            #expect(headers["traceparent"]?.hasPrefix("00-4bf92f3577b34da6a3ce929d0e0e4736-") == true, "the same trace")
+            #expect(headers["traceparent"] != traceparent, "our own span")
+            #expect(headers["x-custom"] == "kept")
+            #expect(headers["authorization"] == "Bearer \(token)", "end to end: the upstream may check it too")
+
+            try await waitUntil("the access line") { serve.records.contains { $0["request_id"] as? String == "gw-1" } }
+            let line = try #require(serve.records.first { $0["request_id"] as? String == "gw-1" })
+            #expect(line["upstream"] as? String == "http://127.0.0.1:\(upstream.port)/echo")
+            #expect(line["upstream_status"] as? Int == 200)
+            #expect(line["upstream_ms"] is Double)
+            #expect(line["status"] as? Int == 200)
+            #expect(line["path"] as? String == "/svc/orders/7")
+        }
+    }
+
+    @Test func failuresAre502TimeoutsAre504AndNoUpstreamLeftIs503() async throws {
+        let upstream = try await TestUpstream.start("a")
+        defer { upstream.stop() }
+        let closed = try freeLoopbackPort()
+        try await Self.withGateway("""
+                - prefix: /dead/
+                  upstreams: [http://127.0.0.1:\(closed)]
+                  auth: none
+                  max_fails: 2
+                  fail_timeout: 60
+                - prefix: /slow/
+                  upstreams: [http://127.0.0.1:\(upstream.port)]
+                  auth: none
+                  strip_prefix: true
+                  timeouts: {response: 1}
+            """) { _, port, _ in
+            let first = try await Self.request(port, "/dead/x")
+            #expect(first.status == .badGateway)
+            #expect(Self.json(first.body)["error"] as? String == "BadGateway")
+            #expect(try await Self.request(port, "/dead/x").status == .badGateway)
+            let out = try await Self.request(port, "/dead/x")
+            #expect(out.status == .serviceUnavailable, "two failures in a row: out for fail_timeout")
+            #expect(Self.json(out.body)["error"] as? String == "ServiceUnavailable")
+            #expect(out.headers.first(name: "Retry-After") == "1")
+
+            let slow = try await Self.request(port, "/slow/slow")
+            #expect(slow.status == .gatewayTimeout)
+            #expect(Self.json(slow.body)["error"] as? String == "GatewayTimeout")
+            #expect(try await Self.request(port, "/slow/status/503").status == .serviceUnavailable, "an upstream's own status passes through")
+        }
+    }
+
+    @Test func roundRobinPassiveHealthAndRetriesOnAnotherUpstream() async throws {
+        let a = try await TestUpstream.start("a")
+        let b = try await TestUpstream.start("b")
+        defer {
+            a.stop()
+            b.stop()
+        }
+        let closed = try freeLoopbackPort()
+        try await Self.withGateway("""
+                - prefix: /rr/
+                  upstreams: [http://127.0.0.1:\(a.port)/echo, http://127.0.0.1:\(b.port)/echo]
+                  auth: none
+                  strip_prefix: true
+                - prefix: /failing/
+                  upstreams: [http://127.0.0.1:\(a.port), http://127.0.0.1:\(b.port)]
+                  auth: none
+                  strip_prefix: true
+                  max_fails: 1
+                  fail_timeout: 60
+                - prefix: /retry/
+                  upstreams: [http://127.0.0.1:\(closed), http://127.0.0.1:\(a.port)/echo]
+                  auth: none
+                  strip_prefix: true
+                  max_fails: 100
+            """) { serve, port, _ in
+            var answered: [String] = []
+            for _ in 0..<6 { answered.append(Self.json(try await Self.request(port, "/rr/x").body)["upstream"] as? String ?? "?") }
+            #expect(answered.sorted() == ["a", "a", "a", "b", "b", "b"], "\(answered)")
+            #expect(zip(answered, answered.dropFirst()).allSatisfy { $0 != $1 }, "in turn: \(answered)")
+
+            // /status/500 on whichever is picked takes that upstream out; the next request goes to the other.
+            #expect(try await Self.request(port, "/failing/status/500").status == .internalServerError)
+            let before = (a.paths.count, b.paths.count)
+            for _ in 0..<4 { #expect(try await Self.request(port, "/failing/status/200").status == .ok) }
+            let grew = (a.paths.count - before.0, b.paths.count - before.1)
+            #expect(grew == (4, 0) || grew == (0, 4), "one upstream is out: \(grew)")
+
+            for index in 0..<4 {
+                let retried = try await Self.request(port, "/retry/y", headers: [("X-Request-ID", "retry-\(index)")])
+                #expect(retried.status == .ok, "a GET that cannot connect goes to the other upstream")
+            }
+            try await waitUntil("the retries' access lines") { serve.records.filter { ($0["request_id"] as? String)?.hasPrefix("retry-") == true }.count == 4 }
+            let upstreams = serve.records.filter { ($0["request_id"] as? String)?.hasPrefix("retry-") == true }.compactMap { $0["upstream"] as? String }
+            #expect(upstreams.contains("http://127.0.0.1:\(closed), http://127.0.0.1:\(a.port)/echo"), "both tried, in order: \(upstreams)")
+            let posted = try await Self.request(port, "/retry/y", method: .POST, body: .bytes(ByteBuffer(string: "payload")))
+            #expect(posted.status == .ok || posted.status == .badGateway)
+        }
+    }
+
+    @Test func anUpstreamThatFailsItsHealthCheckGetsNoRequestsUntilItPasses() async throws {
+        let a = try await TestUpstream.start("a")
+        defer { a.stop() }
+        let closed = try freeLoopbackPort()
+        try await Self.withGateway("""
+                - prefix: /checked/
+                  upstreams: [http://127.0.0.1:\(closed), http://127.0.0.1:\(a.port)]
+                  auth: none
+                  strip_prefix: true
+                  retries: 0
+                  max_fails: 1000
+                  health: {path: /echo, interval: 0.2}
+            """) { _, port, _ in
+            try await waitUntil("a health check of the live upstream") { a.paths.contains("/echo") }
+            try await Task.sleep(for: .milliseconds(500))
+            for _ in 0..<6 {
+                let answer = try await Self.request(port, "/checked/status/204")
+                #expect(answer.status == .noContent, "never sent to the upstream that fails its check")
+            }
+        }
+    }
+
+    @Test func aReloadAppliesNewRoutesAndARequestInFlightFinishes() async throws {
+        let upstream = try await TestUpstream.start("a")
+        defer { upstream.stop() }
+        try await withTemporaryDirectory { directory in
+            func routes(_ prefix: String) -> String {
+                "gateway:\n  routes:\n    - {prefix: \(prefix), upstreams: [http://127.0.0.1:\(upstream.port)], auth: none, strip_prefix: true}\n"
+            }
+            let file = try directory.write("portcullis.yaml", routes("/old/"))
+            let serve = try ServeProcess(["--config", file, "--listen", "127.0.0.1:0", "--workers", "2"], environment: serveEnvironment(directory), in: directory.path)
+            let port = try await MasterProcessTests.waitUntilReady(serve)
+            #expect(try await Self.request(port, "/old/status/200").status == .ok)
+            let inFlight = Task { try await Self.request(port, "/old/slow") }
+            try await waitUntil("the slow request to reach the upstream") { upstream.paths.contains("/slow") }
+            _ = try directory.write("portcullis.yaml", routes("/new/"))
+            serve.signal(SIGHUP)
+            try await MasterProcessTests.waitFor(serve) { !MasterProcessTests.masterMessages($0, "reloaded").isEmpty }
+            #expect(try await Self.request(port, "/new/status/200").status == .ok)
+            #expect(try await Self.request(port, "/old/status/200").status == .notFound)
+            let slow = try await inFlight.value
+            #expect(slow.status == .ok && slow.body == "slow", "the old generation finished what it held")
+            serve.signal(SIGTERM)
+            #expect(try await serve.waitForExit() == 0)
+        }
+    }
+
+    @Test func bodiesStreamBothWaysAndTheRouteLimitStillHolds() async throws {
+        let upstream = try await TestUpstream.start("a")
+        defer { upstream.stop() }
+        try await Self.withGateway("""
+                - prefix: /files/
+                  upstreams: [http://127.0.0.1:\(upstream.port)]
+                  auth: none
+                  strip_prefix: true
+                  max_body_bytes: 1073741824
+                - prefix: /small/
+                  upstreams: [http://127.0.0.1:\(upstream.port)]
+                  auth: none
+                  strip_prefix: true
+                  max_body_bytes: 1000
+            """) { serve, port, _ in
+            let worker = try #require(HostileClientTests.children(of: serve.pid).first)
+            let before = Self.residentBytes(worker)
+            let gib = 1 << 30
+            let peak = Peak(worker)
+            let sampling = Task { await peak.run() }
+            let upload = try await Self.request(port, "/files/upload", method: .POST, body: .stream(Chunks(total: gib), length: .known(Int64(gib))))
+            #expect(upload.status == .ok)
+            #expect(upload.body == "\(gib)")
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/files/download?bytes=\(gib)")
+            request.method = .GET
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
+            var received = 0
+            for try await buffer in response.body { received += buffer.readableBytes }
+            #expect(received == gib)
+            sampling.cancel()
+            let highest = await sampling.value
+            print("gateway 1 GiB up and down: worker RSS \(before >> 20) MiB before, \(highest >> 20) MiB at most")
+            #expect(highest - before < 64 << 20, "the worker never holds a body: \(before >> 20) → \(highest >> 20) MiB")
+
+            let over = try await Self.request(port, "/small/upload", method: .POST, body: .bytes(ByteBuffer(repeating: 1, count: 1001)))
+            #expect(over.status == .payloadTooLarge)
+            let chunked = try await Self.request(port, "/small/upload", method: .POST, body: .stream(Chunks(total: 5000, chunk: 500), length: .unknown))
+            #expect(chunked.status == .payloadTooLarge)
+        }
+    }
+
+    static func residentBytes(_ pid: Int32) -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+        else { return 0 }
+        return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) * 1024
+    }
+
+    /// The highest RSS of a process, sampled every 20 ms until cancelled.
+    struct Peak {
+        let pid: Int32
+        init(_ pid: Int32) { self.pid = pid }
+        func run() async -> Int {
+            var highest = 0
+            while !Task.isCancelled {
+                highest = max(highest, GatewayProcessTests.residentBytes(pid))
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+            return highest
+        }
+    }
+
+    /// `total` bytes in chunks, made as they are read.
+    struct Chunks: AsyncSequence, Sendable {
+        typealias Element = ByteBuffer
+        let total: Int
+        var chunk = 1 << 20
+
+        struct AsyncIterator: AsyncIteratorProtocol {
+            var left: Int
+            let chunk: ByteBuffer
+            mutating func next() async -> ByteBuffer? {
+                guard left > 0 else { return nil }
+                let size = Swift.min(left, chunk.readableBytes)
+                left -= size
+                return chunk.getSlice(at: 0, length: size)
+            }
+        }
+
+        func makeAsyncIterator() -> AsyncIterator {
+            AsyncIterator(left: total, chunk: ByteBuffer(repeating: 0x62, count: chunk))
+        }
+    }
+}
