@@ -10,7 +10,14 @@ import Testing
     /// Starts one worker with a user `olga`; `body` gets the server, its port and her token.
     static func withUser(_ body: (ServeProcess, Int, String, TemporaryDirectory) async throws -> Void) async throws {
         try await withTemporaryDirectory { directory in
-            let serve = try ServeProcess(["--listen", "127.0.0.1:0", "--workers", "1"], environment: serveEnvironment(directory, [
+            // Two gateway routes, for the per-route rule; nothing listens behind them.
+            let file = try directory.write("portcullis.yaml", """
+                gateway:
+                  routes:
+                    - {prefix: /public/, upstreams: ["http://127.0.0.1:9"], auth: none}
+                    - {prefix: /private/, upstreams: ["http://127.0.0.1:9"]}
+                """)
+            let serve = try ServeProcess(["--config", file, "--listen", "127.0.0.1:0", "--workers", "1"], environment: serveEnvironment(directory, [
                 "PORTCULLIS_SECURITY_PASSWORD_HASH_COST": "10",
             ]), in: directory.path)
             let port = try await MasterProcessTests.waitUntilReady(serve)
@@ -52,6 +59,12 @@ import Testing
             #expect(line["original_method"] as? String == "DELETE")
             #expect(line["original_uri"] as? String == "/app/orders/7", "never the query")
             #expect(line["path"] as? String == "/auth/verify")
+
+            let open = try await MasterProcessTests.get(port, "/auth/verify", headers: [("X-Original-URI", "/public/page")])
+            #expect(open.status == .noContent, "a gateway route with auth: none needs no token")
+            #expect(open.headers.first(name: "X-Auth-Request-User") == nil)
+            let closed = try await MasterProcessTests.get(port, "/auth/verify", headers: [("X-Original-URI", "/private/page")])
+            #expect(closed.status == .unauthorized)
 
             let traefik = try await MasterProcessTests.get(port, "/auth/verify", headers: [
                 ("Authorization", "Bearer \(token)"), ("X-Forwarded-Method", "POST"), ("X-Forwarded-Uri", "/other"), ("X-Request-ID", "verify-2"),

@@ -89,6 +89,36 @@ import Testing
         }
     }
 
+    @Test func forwardedStyleAndLeastOutstandingBalance() async throws {
+        let a = try await TestUpstream.start("a")
+        let b = try await TestUpstream.start("b")
+        defer {
+            a.stop()
+            b.stop()
+        }
+        try await Self.withGateway("""
+                - prefix: /lo/
+                  upstreams: [http://127.0.0.1:\(a.port), http://127.0.0.1:\(b.port)]
+                  auth: none
+                  strip_prefix: true
+                  balance: least_outstanding
+            """, extra: ["PORTCULLIS_SERVER_FORWARDED_HEADER": "forwarded"]) { _, port, _ in
+            let echo = Self.json(try await Self.request(port, "/lo/echo").body)
+            let headers = echo["headers"] as? [String: String] ?? [:]
+            #expect(headers["forwarded"] == #"for=127.0.0.1;proto=http;host="127.0.0.1:\#(port)""#)
+            #expect(headers["x-forwarded-for"] == nil && headers["x-forwarded-proto"] == nil)
+
+            let slow = Task { try await Self.request(port, "/lo/slow") }
+            try await waitUntil("the slow request to reach an upstream") { a.paths.contains("/slow") || b.paths.contains("/slow") }
+            let busy = a.paths.contains("/slow") ? "a" : "b"
+            for _ in 0..<3 {
+                let answer = Self.json(try await Self.request(port, "/lo/echo").body)
+                #expect(answer["upstream"] as? String != busy, "the upstream with a request outstanding is passed over")
+            }
+            #expect(try await slow.value.status == .ok)
+        }
+    }
+
     @Test func failuresAre502TimeoutsAre504AndNoUpstreamLeftIs503() async throws {
         let upstream = try await TestUpstream.start("a")
         defer { upstream.stop() }
@@ -181,13 +211,16 @@ import Testing
                   strip_prefix: true
                   retries: 0
                   max_fails: 1000
+                  timeouts: {connect: 0.3}
                   health: {path: /echo, interval: 0.2}
             """) { _, port, _ in
+            // AsyncHTTPClient retries a refused connection until the connect timeout, so the
+            // check of the closed port fails after 0.3 s.
             try await waitUntil("a health check of the live upstream") { a.paths.contains("/echo") }
-            try await Task.sleep(for: .milliseconds(500))
+            try await Task.sleep(for: .seconds(1))
             for _ in 0..<6 {
                 let answer = try await Self.request(port, "/checked/status/204")
-                #expect(answer.status == .noContent, "never sent to the upstream that fails its check")
+                #expect(answer.status == .noContent, "never sent to the upstream that fails its check: \(answer.body)")
             }
         }
     }
@@ -214,6 +247,57 @@ import Testing
             #expect(slow.status == .ok && slow.body == "slow", "the old generation finished what it held")
             serve.signal(SIGTERM)
             #expect(try await serve.waitForExit() == 0)
+        }
+    }
+
+    /// A `websocket: true` route relays to an upstream's WebSocket: here Portcullis's own
+    /// `/ws/echo`, reached through the route as another service would be.
+    @Test func aWebSocketRouteRelaysMessagesBothWaysWithTheSameLimits() async throws {
+        try await withTemporaryDirectory { upstreamDirectory in
+            // The upstream is another Portcullis; its own Origin check must let the relay's
+            // `ws://` Origin in, so it allows any.
+            let upstream = try ServeProcess(["--listen", "127.0.0.1:0", "--workers", "1"], environment: serveEnvironment(upstreamDirectory, [
+                "PORTCULLIS_CORS_ORIGINS": "*",
+            ]), in: upstreamDirectory.path)
+            let upstreamPort = try await MasterProcessTests.waitUntilReady(upstream)
+            try await withTemporaryDirectory { directory in
+                let closed = try freeLoopbackPort()
+                let file = try directory.write("portcullis.yaml", """
+                    gateway:
+                      routes:
+                        - {prefix: /relay/, upstreams: ["http://127.0.0.1:\(upstreamPort)/ws"], auth: none, strip_prefix: true, websocket: true}
+                        - {prefix: /gone/, upstreams: ["http://127.0.0.1:\(closed)"], auth: none, websocket: true}
+                    """)
+                let serve = try ServeProcess(["--config", file, "--listen", "127.0.0.1:0", "--workers", "1"], environment: serveEnvironment(directory, [
+                    "PORTCULLIS_WS_MAX_MESSAGE_BYTES": "1000", "PORTCULLIS_CORS_ORIGINS": "https://app.example.com",
+                ]), in: directory.path)
+                let port = try await MasterProcessTests.waitUntilReady(serve)
+                let foreign = try await WebSocketTestClient.open(port: port, path: "/relay/echo", headers: [("Origin", "https://evil.example")])
+                #expect(foreign.status == 403)
+                let client = try await WebSocketTestClient.open(
+                    port: port, path: "/relay/echo", headers: [("X-Request-ID", "relayed"), ("Origin", "https://app.example.com")])
+                #expect(client.status == 101)
+                for text in ["one", "two", String(repeating: "x", count: 990)] {
+                    try await client.sendText(text)
+                    #expect(await client.next()?.text == "Echo: " + text)
+                }
+                try await client.send(opcode: 0x1, Array(repeating: UInt8(ascii: "y"), count: 600), fin: false)
+                try? await client.send(opcode: 0x0, Array(repeating: UInt8(ascii: "y"), count: 600), fin: true)
+                let close = await client.nextClose()
+                #expect(close?.closeCode == 1009, "ws.max_message_bytes holds on the relay too: \(String(describing: close?.closeCode)) \(close?.closeReason ?? "")")
+                try await waitUntil("the upstream's access line") { upstream.records.contains { $0["path"] as? String == "/ws/echo" } }
+                let upstreamLine = upstream.records.first { $0["path"] as? String == "/ws/echo" }
+                #expect(upstreamLine?["request_id"] as? String == "relayed", "the upstream got the request's ID")
+                #expect(upstreamLine?["status"] as? Int == 101)
+
+                let nowhere = try await WebSocketTestClient.open(port: port, path: "/gone/x")
+                #expect(nowhere.status == 101)
+                #expect(await nowhere.nextClose(timeout: 15)?.closeCode == 1014, "an upstream that cannot be reached: Bad Gateway")
+                serve.signal(SIGTERM)
+                #expect(try await serve.waitForExit() == 0)
+            }
+            upstream.signal(SIGTERM)
+            #expect(try await upstream.waitForExit() == 0)
         }
     }
 

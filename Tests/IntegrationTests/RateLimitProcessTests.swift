@@ -89,6 +89,10 @@ import Testing
             try await waitUntil("the dry run's count", interval: .milliseconds(100)) {
                 try await MetricsProcessTests.scrape(metricsPort).sum("portcullis_ratelimit_total", matching: #"outcome="would_refuse""#) == 4
             }
+            let check = try await PortcullisBinary.runCommand(
+                ["/bin/sh", "-c", "promtool check metrics"], environment: ["PATH": "/usr/bin:/bin"], in: directory.path,
+                input: try await MetricsProcessTests.scrape(metricsPort).text)
+            #expect(check.status == 0, "promtool check metrics: \(check.stdout) \(check.stderr)")
             serve.signal(SIGTERM)
             #expect(try await serve.waitForExit() == 0)
         }

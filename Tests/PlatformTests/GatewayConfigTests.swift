@@ -26,7 +26,7 @@ import Testing
             gateway:
               routes:
                 - prefix: /svc/
-                  upstreams: [http://127.0.0.1:9001, "https://[::1]:9443/base/", unix:/run/svc.sock]
+                  upstreams: [http://127.0.0.1:9001, "https://[::1]:9443/base/"]
                   auth: none
                   strip_prefix: true
                   max_body_bytes: 2048
@@ -36,10 +36,10 @@ import Testing
                   max_fails: 5
                   fail_timeout: 30
                   health: {path: /healthz, interval: 2}
-                  websocket: false
+                  websocket: true
                   rate_limit: {rate: 600/min, burst: 20, key: user, delay: true}
                 - prefix: /other/
-                  upstreams: [http://backend]
+                  upstreams: [http://backend, unix:/run/svc.sock]
             limits:
               default: {rate: 100/s, burst: 200}
               dry_run: true
@@ -50,7 +50,7 @@ import Testing
         try #require(routes.count == 2)
         let svc = routes[0]
         #expect(svc.prefix == "/svc/")
-        #expect(svc.upstreams.map(\.address) == [.tcp(host: "127.0.0.1", port: 9001, tls: false), .tcp(host: "::1", port: 9443, tls: true), .unix(path: "/run/svc.sock")])
+        #expect(svc.upstreams.map(\.address) == [.tcp(host: "127.0.0.1", port: 9001, tls: false), .tcp(host: "::1", port: 9443, tls: true)])
         #expect(svc.upstreams[1].basePath == "/base")
         #expect(svc.auth == .none)
         #expect(svc.stripPrefix)
@@ -61,10 +61,10 @@ import Testing
         #expect(svc.maxFails == 5)
         #expect(svc.failTimeout == .seconds(30))
         #expect(svc.health == GatewayRoute.HealthCheck(path: "/healthz", interval: .seconds(2)))
-        #expect(!svc.webSocket)
+        #expect(svc.webSocket)
         #expect(svc.rateLimit == RateLimitRule(perSecond: 10, burst: 20, key: .user, delay: true, rateText: "600/min"))
         let other = routes[1]
-        #expect(other.upstreams.map(\.address) == [.tcp(host: "backend", port: 80, tls: false)])
+        #expect(other.upstreams.map(\.address) == [.tcp(host: "backend", port: 80, tls: false), .unix(path: "/run/svc.sock")])
         #expect(other.auth == .token)
         #expect(!other.stripPrefix)
         #expect(other.rateLimit == nil)
@@ -89,6 +89,9 @@ import Testing
                   rate_limit: {rate: 10/h}
                 - prefix: /users/
                   upstreams: [http://a]
+                - prefix: /sock/
+                  upstreams: [unix:/run/a.sock]
+                  websocket: true
                 - prefix: nope
                   upstreams: []
                 - just a string
@@ -107,9 +110,10 @@ import Testing
             "gateway.routes[1].timeouts.read: unknown key (a typo?)",
             "gateway.routes[1].rate_limit.rate: must be N/s or N/min, N from 1 to 1000000",
             "gateway.routes[2].prefix: /users/ shadows Portcullis's own /users routes",
-            "gateway.routes[3].prefix: must be a path that starts and ends with /, such as /svc/ (no query, fragment or %)",
-            "gateway.routes[3].upstreams: must be a list of at least one upstream URL",
-            "gateway.routes[4]: must be a mapping with prefix and upstreams",
+            "gateway.routes[3].websocket: WebSocket upgrades are relayed to http:// and https:// upstreams only, not to a unix socket",
+            "gateway.routes[4].prefix: must be a path that starts and ends with /, such as /svc/ (no query, fragment or %)",
+            "gateway.routes[4].upstreams: must be a list of at least one upstream URL",
+            "gateway.routes[5]: must be a mapping with prefix and upstreams",
             "gateway.extra: unknown key (a typo?)",
             "limits.dry_run: must be true or false",
         ]

@@ -89,7 +89,7 @@ public enum AppFactory {
         builder.register(HealthBlueprint.make(readiness: builder.readiness))
         builder.register(UsersBlueprint.make(services: services))
         builder.register(APIBlueprint.make(services: services))
-        builder.register(AuthBlueprint.make(services: services, logger: loggers.logger("portcullis.auth")))
+        builder.register(AuthBlueprint.make(services: services, gateway: config.gateway, logger: loggers.logger("portcullis.auth")))
         builder.register(JobsBlueprint.make(services: services, mailPerUser: config.mail.maxPerUser))
         builder.register(WebSocketBlueprint.make(
             services: services, settings: .init(config: config, hub: builder.hub, sessions: builder.webSockets, inFlight: inFlight)))
@@ -102,7 +102,7 @@ public enum AppFactory {
             builder.beforeServing("rate limit table") { try limiter.open() }
         }
         if !config.gateway.routes.isEmpty {
-            let gateway = GatewayProxy(config: config, services: services)
+            let gateway = GatewayProxy(config: config, services: services, sessions: builder.webSockets)
             builder.gateway = gateway
             if gateway.routes.contains(where: { $0.config.health != nil }) { builder.addService(HealthChecks(proxy: gateway)) }
             builder.afterServing("gateway connections") { await gateway.shutdown() }

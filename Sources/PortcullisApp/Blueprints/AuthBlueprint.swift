@@ -25,7 +25,8 @@ enum AuthBlueprint {
     /// Logins by outcome (`success`, `failure`, `throttled`), for the node's metrics.
     static let logins = MetricFamily.counter("portcullis_auth_logins_total", labels: ["outcome"])
 
-    static func make(services: AppServices, logger: Logger) -> Blueprint {
+    /// - Parameter gateway: the routes whose `auth` decides what `/auth/verify` answers for them.
+    static func make(services: AppServices, gateway: GatewayConfig, logger: Logger) -> Blueprint {
         var blueprint = Blueprint(name: "auth", prefix: "auth")
         blueprint.post("login", doc: RouteDoc(
             summary: "Log in",
@@ -67,23 +68,26 @@ enum AuthBlueprint {
             description: "For nginx auth_request, Caddy forward_auth and Traefik ForwardAuth: 204 with X-Auth-Request-User, "
                 + "X-Auth-Request-User-Id and X-Auth-Request-Email for a valid bearer token, else 401 with WWW-Authenticate: Bearer. "
                 + "X-Original-Method and X-Original-URI (or X-Forwarded-Method and X-Forwarded-Uri) name the request the proxy asks "
-                + "about; they are in the access line.",
+                + "about; they are in the access line. For a URI under a gateway route with auth: none, 204 without a token.",
             responses: [
                 .init(204, "The token is valid; the identity is in the X-Auth-Request-* headers."),
                 .init(401, "No token, or not a valid one.", schema: "Error"),
             ]
         )) { request, context in
-            try await verify(request, context, services: services)
+            try await verify(request, context, services: services, gateway: gateway)
         }
         return blueprint
     }
 
     /// Answers the proxy in front: who the bearer of the request's token is, for the request
-    /// the proxy names.
-    static func verify(_ request: Request, _ context: AppRequestContext, services: AppServices) async throws -> Response {
+    /// the proxy names. A URI under a gateway route with `auth: none` needs no token.
+    static func verify(_ request: Request, _ context: AppRequestContext, services: AppServices, gateway: GatewayConfig) async throws -> Response {
         let original = OriginalRequest(request)
         context.accessNotes.add(.init("original_method", .text(original.method)))
         context.accessNotes.add(.init("original_uri", .text(original.path)))
+        if gateway.route(for: original.path[...])?.auth == GatewayRoute.Auth.none, request.headers[.authorization] == nil {
+            return Response(status: .noContent, headers: [.cacheControl: "no-store"])
+        }
         let id = try await BearerAuth.userID(of: request, tokens: services.tokens)
         guard let user = try await services.store.transaction(.readOnly, { session in try await UserRepository.find(id: id, in: session) }) else {
             throw APIError.unauthorized("The token's user no longer exists.")

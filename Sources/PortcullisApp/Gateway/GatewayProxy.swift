@@ -28,11 +28,16 @@ final class GatewayProxy: EdgeGateway {
     let routes: [Route]
     private let services: AppServices
     private let forwardedStyle: ForwardedHeader
+    private let webSockets: WebSocketProxy
+    /// `cors.origins`: the browser origins that may open a relayed WebSocket.
+    private let origins: AllowedOrigins
     /// One client per route, made when the route is first used, so a process that never
     /// proxies (the master) makes none.
     private let clients = Mutex<[Int: HTTPClient]>([:])
 
-    init(config: PortcullisConfig, services: AppServices) {
+    init(config: PortcullisConfig, services: AppServices, sessions: WebSocketSessions) {
+        webSockets = WebSocketProxy(sessions: sessions, maxMessageBytes: config.ws.maxMessageBytes)
+        origins = AllowedOrigins(config.cors.origins)
         routes = config.gateway.routes.map { route in
             Route(config: route, pool: UpstreamPool(route: route), maxBodyBytes: route.maxBodyBytes ?? config.server.maxBodyBytes)
         }
@@ -65,6 +70,14 @@ final class GatewayProxy: EdgeGateway {
                 throw APIError.unauthorized("The token's user no longer exists.")
             }
             IdentityHeaders.set(user, in: &headers)
+        }
+        if route.config.webSocket, let upgrade = context.webSocket {
+            // The upstream sees the relay's own Origin, so the browser's is checked here, as on our own WebSocket routes.
+            if let origin = request.headers[.origin], !origins.allows(origin) {
+                throw APIError.forbidden("The origin \(origin) may not open WebSockets here (cors.origins).")
+            }
+            return try relayWebSocket(upgrade, route: route, path: Self.forwardedPath(request.uri.path, query: request.uri.query, route: route.config),
+                                      headers: headers, context: context)
         }
         let declared = request.headers[.contentLength].flatMap(Int.init)
         if let declared, declared > route.maxBodyBytes { throw APIError.payloadTooLarge(limit: route.maxBodyBytes) }
@@ -110,6 +123,28 @@ final class GatewayProxy: EdgeGateway {
                 lastFailure = failure
                 guard failure.beforeSending, retryable, excluded.count <= route.config.retries else { throw failure.error }
             }
+        }
+    }
+
+    /// A WebSocket handshake on a `websocket: true` route: relayed to one of the route's upstreams.
+    private func relayWebSocket(
+        _ upgrade: WebSocketUpgrade, route: Route, path: String, headers: HTTPFields, context: AppRequestContext
+    ) throws -> Response {
+        guard let chosen = route.pool.pick() else { throw APIError.unavailable("No upstream of \(route.config.prefix) is available.") }
+        let upstream = route.pool.upstreams[chosen]
+        context.accessNotes.add(.init("upstream", .text(upstream.description)))
+        guard case .tcp(let host, let port, let tls) = upstream.address else {
+            route.pool.finished(chosen, failed: false)
+            throw APIError.badGateway("WebSockets cannot be relayed to the unix socket \(upstream.description).")
+        }
+        let authority = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        let url = (tls ? "wss://" : "ws://") + authority + upstream.basePath + path
+        let pool = route.pool
+        do {
+            return try webSockets.relay(upgrade, to: url, headers: headers, logger: context.logger) { pool.finished(chosen, failed: false) }
+        } catch {
+            pool.finished(chosen, failed: false)
+            throw error
         }
     }
 

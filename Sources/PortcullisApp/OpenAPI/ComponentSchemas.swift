@@ -6,7 +6,7 @@ enum ComponentSchemas {
         "Error": .object(
             description: "The body of every response with a status of 400 or more.",
             properties: [
-                "error": .string(description: "A stable CamelCase code: ValidationFailed, NotFound, Unauthorized…"),
+                "error": .string(description: "A stable CamelCase code: ValidationFailed, NotFound, Unauthorized, RateLimited, BadGateway…"),
                 "message": .string(description: "Human-readable text."),
                 "details": .object(description: "Field → problem for 409 and 422; other facts elsewhere; {} when empty.", additionalProperties: .a(true)),
                 "request_id": .string(description: "The request's X-Request-ID."),

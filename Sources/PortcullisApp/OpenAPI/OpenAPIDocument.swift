@@ -44,6 +44,12 @@ enum OpenAPIDocument {
         a problem per field in `details`).
 
         WebSocket routes, not listed below as OpenAPI cannot describe them: `/ws/echo` answers each         text message `m` with `Echo: m`; `/ws/chat?token=JWT` (or `Authorization: Bearer`) closes         with 1008 "Auth required" or "Invalid token", else relays each text message to every member         as `{"user","message"}`; `/ws/broadcast` sends every message to every client; `/ws/pubsub`         takes `{"type":"subscribe"|"unsubscribe","topic"}` and `{"type":"publish","topic","data"}`         frames and delivers `{"type":"message","topic","data"}`, answering a bad frame with         `{"type":"error","message"}`. A handshake from an `Origin` outside `cors.origins` gets 403; a         message over `ws.max_message_bytes` closes with 1009; a client that does not read is closed         with 1008 "slow consumer"; a stopping server closes with 1001.
+
+        Rate limits (`limits`, a gateway route's `rate_limit`) may answer any route but the \
+        probes with 429 `RateLimited`, `Retry-After`, `RateLimit` and `RateLimit-Policy`. Gateway \
+        routes (`gateway.routes`, prefixes set in the configuration file, not listed below) proxy \
+        to upstream services and add 502 `BadGateway`, 503 `ServiceUnavailable` (no upstream \
+        available) and 504 `GatewayTimeout`.
         """
 
     private static func operation(_ doc: RouteDoc, path: String) -> OpenAPI.Operation {

@@ -17,6 +17,7 @@ public enum MetricHelp {
         "portcullis_db_connections_idle": "Idle pooled database connections (SQLite).",
         "portcullis_db_errors_total": "Units of work that ended in a database error, by backend and kind.",
         "portcullis_ws_closes_total": "WebSocket connections ended, by the code of the first close frame and who sent it (1006 by none: no close frame).",
+        "portcullis_ratelimit_total": "Requests a rate limit refused, delayed, or in dry run would have refused, by policy and outcome.",
         "portcullis_queue_dropped_total": "Messages dropped by a full bounded queue, by the configuration key that bounds it and where it leads.",
         "portcullis_queue_bytes": "Bytes waiting in bounded queues, by the configuration key that bounds them and where they lead.",
         "portcullis_queue_limit_bytes": "Bytes the bounded queues may hold together, by configuration key and where they lead.",

@@ -94,8 +94,9 @@ struct GatewayConfigParser {
         if let node = fields["balance"] { route.balance = choice(node, key: "\(key).balance") ?? route.balance }
         if let node = fields["max_fails"] { route.maxFails = integer(node, key: "\(key).max_fails", 1...1000) ?? route.maxFails }
         if let node = fields["fail_timeout"] { route.failTimeout = seconds(node, key: "\(key).fail_timeout") ?? route.failTimeout }
-        if let node = fields["websocket"], bool(node, key: "\(key).websocket") == true {
-            problem("\(key).websocket", "proxying WebSocket upgrades is not supported by this version yet")
+        if let node = fields["websocket"] { route.webSocket = bool(node, key: "\(key).websocket") ?? false }
+        if route.webSocket, upstreams.contains(where: { if case .unix = $0.address { true } else { false } }) {
+            problem("\(key).websocket", "WebSocket upgrades are relayed to http:// and https:// upstreams only, not to a unix socket")
         }
         if let node = fields["timeouts"] { route.timeouts = timeouts(node, key: "\(key).timeouts") }
         if let node = fields["health"] { route.health = health(node, key: "\(key).health") }
