@@ -22,7 +22,8 @@ final class TestUpstream: Sendable {
         self.task = task
     }
 
-    static func start(_ name: String) async throws -> TestUpstream {
+    /// Starts on a loopback port, or on the unix socket `socket`.
+    static func start(_ name: String, socket: String? = nil) async throws -> TestUpstream {
         let router = Router()
         let box = LogBox()
         router.middlewares.add(CountingMiddleware(box: box))
@@ -56,9 +57,9 @@ final class TestUpstream: Sendable {
         }
         let ports = AsyncStream<Int>.makeStream()
         let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            router: router, configuration: .init(address: socket.map { .unixDomainSocket(path: $0) } ?? .hostname("127.0.0.1", port: 0)),
             onServerRunning: { channel in
-                ports.continuation.yield(channel.localAddress?.port ?? 0)
+                ports.continuation.yield(socket == nil ? channel.localAddress?.port ?? 0 : 1)
                 ports.continuation.finish()
             })
         let task = Task { try await app.runService(gracefulShutdownSignals: []) }
