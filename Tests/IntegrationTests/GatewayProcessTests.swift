@@ -321,8 +321,80 @@ import Testing
                 #expect(upstreamLine?["status"] as? Int == 101)
 
                 let nowhere = try await WebSocketTestClient.open(port: port, path: "/gone/x")
-                #expect(nowhere.status == 101)
-                #expect(await nowhere.nextClose(timeout: 15)?.closeCode == 1014, "an upstream that cannot be reached: Bad Gateway")
+                #expect(nowhere.status == 502, "the upstream's handshake comes before the client's 101")
+                #expect(Self.json(nowhere.body)["error"] as? String == "BadGateway")
+                let refused = try await WebSocketTestClient.open(port: port, path: "/relay/no-such-socket")
+                #expect(refused.status == 502, "an upstream that answers the handshake with 404")
+
+                // A graceful stop closes a relayed connection with 1001, as it does our own.
+                let open = try await WebSocketTestClient.open(port: port, path: "/relay/echo")
+                #expect(open.status == 101)
+                try await open.sendText("still here")
+                #expect(await open.next()?.text == "Echo: still here")
+                serve.signal(SIGTERM)
+                let goingAway = await open.nextClose(timeout: 15)
+                #expect(goingAway?.closeCode == 1001, "\(String(describing: goingAway?.closeCode)) \(goingAway?.closeReason ?? "")")
+                #expect(try await serve.waitForExit() == 0)
+            }
+            upstream.signal(SIGTERM)
+            #expect(try await upstream.waitForExit() == 0)
+        }
+    }
+
+    @Test func anHTTPSUpstreamIsVerifiedAgainstTheRouteCAFileAndRelaysWebSocketsToo() async throws {
+        try await withTemporaryDirectory { upstreamDirectory in
+            let chain = try TestCertificates.makeChain()
+            let cert = try upstreamDirectory.write("server.pem", chain.leaf.certificatePEM)
+            let key = try upstreamDirectory.write("server.key", chain.leaf.keyPEM)
+            let tlsPort = try freeLoopbackPort()
+            let upstreamFile = try upstreamDirectory.write("portcullis.yaml", """
+                tls:
+                  cert_file: \(cert)
+                  key_file: \(key)
+                  listen: ["127.0.0.1:\(tlsPort)"]
+                """)
+            let upstream = try ServeProcess(["--config", upstreamFile, "--listen", "127.0.0.1:0", "--workers", "1"], environment: serveEnvironment(upstreamDirectory, [
+                "PORTCULLIS_CORS_ORIGINS": "*",
+            ]), in: upstreamDirectory.path)
+            _ = try await MasterProcessTests.waitUntilReady(upstream)
+            try await withTemporaryDirectory { directory in
+                let ca = try directory.write("ca.pem", chain.caPEM)
+                let notPEM = try directory.write("not.pem", "hello")
+                let file = try directory.write("portcullis.yaml", """
+                    gateway:
+                      routes:
+                        - {prefix: /secure/, upstreams: ["https://localhost:\(tlsPort)"], auth: none, strip_prefix: true, websocket: true, tls_ca_file: \(ca)}
+                        - {prefix: /untrusted/, upstreams: ["https://localhost:\(tlsPort)"], auth: none, strip_prefix: true, websocket: true}
+                    """)
+                let broken = try directory.write("broken.yaml", """
+                    gateway:
+                      routes:
+                        - {prefix: /a/, upstreams: ["https://localhost:1"], tls_ca_file: \(notPEM)}
+                        - {prefix: /b/, upstreams: ["https://localhost:1"], tls_ca_file: \(directory.path)/missing.pem}
+                        - {prefix: /c/, upstreams: ["https://localhost:1"], tls_ca_file: relative.pem}
+                    """)
+                let check = try await PortcullisBinary.run(["check-config", "--config", broken], environment: serveEnvironment(directory), in: directory.path)
+                #expect(check.status == 78)
+                let problems = check.stdout
+                #expect(problems.contains("gateway.routes[0].tls_ca_file") && problems.contains("holds no PEM certificate"), "\(problems)")
+                #expect(problems.contains("gateway.routes[1].tls_ca_file") && problems.contains("does not exist"), "\(problems)")
+                #expect(problems.contains("gateway.routes[2].tls_ca_file") && problems.contains("absolute path"), "\(problems)")
+
+                let serve = try ServeProcess(["--config", file, "--listen", "127.0.0.1:0", "--workers", "1"], environment: serveEnvironment(directory), in: directory.path)
+                let port = try await MasterProcessTests.waitUntilReady(serve)
+                let secure = try await Self.request(port, "/secure/healthz")
+                #expect(secure.status == .ok, "\(secure.body)")
+                #expect(Self.json(secure.body)["status"] as? String == "ok")
+                let untrusted = try await Self.request(port, "/untrusted/healthz")
+                #expect(untrusted.status == .badGateway, "a certificate the route does not trust: \(untrusted.body)")
+                #expect(try await WebSocketTestClient.open(port: port, path: "/untrusted/ws/echo").status == 502)
+
+                let client = try await WebSocketTestClient.open(port: port, path: "/secure/ws/echo")
+                #expect(client.status == 101)
+                try await client.sendText("over TLS")
+                #expect(await client.next()?.text == "Echo: over TLS")
+                try await client.sendClose()
+                #expect(await client.nextClose()?.closeCode == 1000)
                 serve.signal(SIGTERM)
                 #expect(try await serve.waitForExit() == 0)
             }

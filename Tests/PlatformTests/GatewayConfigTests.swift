@@ -121,6 +121,23 @@ import Testing
         #expect(expected.subtracting(found).isEmpty, "missing: \(expected.subtracting(found))")
     }
 
+    @Test func aCABundleOfSeveralCertificatesIsReadAndADamagedOneIsNamed() throws {
+        let chain = try TestCertificates.makeChain()
+        try withTemporaryDirectoryNow { directory in
+            let bundle = try directory.write("bundle.pem", "# our internal CAs\n" + chain.caPEM + "\n" + chain.leaf.certificatePEM)
+            let damaged = try directory.write("damaged.pem", chain.caPEM + "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+            let file = try directory.write("p.yaml", """
+                gateway:
+                  routes:
+                    - {prefix: /a/, upstreams: ["https://localhost:1"], tls_ca_file: \(bundle)}
+                    - {prefix: /b/, upstreams: ["https://localhost:1"], tls_ca_file: \(damaged)}
+                """)
+            let loaded = ConfigLoader.load(ConfigRequest(configFile: file, environment: [:], workingDirectory: directory.path, readDefaultFile: false))
+            #expect(loaded.errors.map { "\($0.key): \($0.message)" } == ["gateway.routes[1].tls_ca_file: \(damaged): certificate 2 is not a valid PEM certificate"])
+            #expect(loaded.config.gateway.routes.first?.tlsCAFile == bundle)
+        }
+    }
+
     @Test func overlappingPrefixesAreRefused() throws {
         let loaded = try load("""
             gateway:

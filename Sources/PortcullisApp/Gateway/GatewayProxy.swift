@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import PortcullisHTTP
 import PortcullisPersistence
 import PortcullisPlatform
@@ -23,6 +24,17 @@ final class GatewayProxy: EdgeGateway {
         let config: GatewayRoute
         let pool: UpstreamPool
         let maxBodyBytes: Int
+        /// How `https://` and `wss://` upstreams are verified: `tls_ca_file`, or the system's store.
+        let tls: TLSConfiguration
+
+        init(config: GatewayRoute, maxBodyBytes: Int) {
+            self.config = config
+            pool = UpstreamPool(route: config)
+            self.maxBodyBytes = maxBodyBytes
+            var tls = TLSConfiguration.makeClientConfiguration()
+            if let file = config.tlsCAFile { tls.trustRoots = .file(file) }
+            self.tls = tls
+        }
     }
 
     let routes: [Route]
@@ -39,14 +51,14 @@ final class GatewayProxy: EdgeGateway {
         webSockets = WebSocketProxy(sessions: sessions, maxMessageBytes: config.ws.maxMessageBytes)
         origins = AllowedOrigins(config.cors.origins)
         routes = config.gateway.routes.map { route in
-            Route(config: route, pool: UpstreamPool(route: route), maxBodyBytes: route.maxBodyBytes ?? config.server.maxBodyBytes)
+            Route(config: route, maxBodyBytes: route.maxBodyBytes ?? config.server.maxBodyBytes)
         }
         self.services = services
         forwardedStyle = config.server.forwardedHeader
     }
 
-    func route(for path: Substring) -> String? {
-        routes.first { $0.config.matches(path) }?.config.prefix
+    func route(for path: Substring) -> EdgeRoute? {
+        routes.firstIndex { $0.config.matches(path) }.map { EdgeRoute(index: $0, template: routes[$0].config.prefix) }
     }
 
     /// Closes every client's connections; after the server stopped.
@@ -58,10 +70,8 @@ final class GatewayProxy: EdgeGateway {
         for client in made { try? await client.shutdown() }
     }
 
-    func respond(to request: Request, context: AppRequestContext) async throws -> Response {
-        guard let index = routes.firstIndex(where: { $0.config.matches(request.uri.path[...]) }) else {
-            throw APIError.notFound("No such resource.")
-        }
+    func respond(to request: Request, route edgeRoute: EdgeRoute, context: AppRequestContext) async throws -> Response {
+        let index = edgeRoute.index
         let route = routes[index]
         var headers = ProxyHeaders.upstream(request.headers, context: context, host: Self.host(of: request), style: forwardedStyle)
         if route.config.auth == .token {
@@ -76,7 +86,7 @@ final class GatewayProxy: EdgeGateway {
             if let origin = request.headers[.origin], !origins.allows(origin) {
                 throw APIError.forbidden("The origin \(origin) may not open WebSockets here (cors.origins).")
             }
-            return try relayWebSocket(upgrade, route: route, path: Self.forwardedPath(request.uri.path, query: request.uri.query, route: route.config),
+            return try await relayWebSocket(upgrade, route: route, path: Self.forwardedPath(request.uri.path, query: request.uri.query, route: route.config),
                                       headers: headers, context: context)
         }
         let declared = request.headers[.contentLength].flatMap(Int.init)
@@ -129,7 +139,7 @@ final class GatewayProxy: EdgeGateway {
     /// A WebSocket handshake on a `websocket: true` route: relayed to one of the route's upstreams.
     private func relayWebSocket(
         _ upgrade: WebSocketUpgrade, route: Route, path: String, headers: HTTPFields, context: AppRequestContext
-    ) throws -> Response {
+    ) async throws -> Response {
         guard let chosen = route.pool.pick() else { throw APIError.unavailable("No upstream of \(route.config.prefix) is available.") }
         let upstream = route.pool.upstreams[chosen]
         context.accessNotes.add(.init("upstream", .text(upstream.description)))
@@ -140,12 +150,10 @@ final class GatewayProxy: EdgeGateway {
         let authority = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
         let url = (tls ? "wss://" : "ws://") + authority + upstream.basePath + path
         let pool = route.pool
-        do {
-            return try webSockets.relay(upgrade, to: url, headers: headers, logger: context.logger) { pool.finished(chosen, failed: false) }
-        } catch {
-            pool.finished(chosen, failed: false)
-            throw error
-        }
+        let timeouts = route.config.timeouts
+        return try await webSockets.relay(
+            upgrade, to: url, tls: tls ? route.tls : nil, headers: headers, timeout: timeouts.connect + timeouts.response, logger: context.logger
+        ) { failed in pool.finished(chosen, failed: failed) }
     }
 
     /// The request sent to an upstream, counted in its pool until the response's body was
@@ -192,6 +200,7 @@ final class GatewayProxy: EdgeGateway {
             let timeouts = routes[index].config.timeouts
             var configuration = HTTPClient.Configuration()
             configuration.timeout = .init(connect: TimeAmount(timeouts.connect), read: TimeAmount(timeouts.idle))
+            configuration.tlsConfiguration = routes[index].tls
             configuration.redirectConfiguration = .disallow
             configuration.decompression = .disabled
             configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)
@@ -224,13 +233,12 @@ final class GatewayProxy: EdgeGateway {
     /// The request's `Host` (or HTTP/2 authority) when it is a plain host name or address,
     /// for `X-Forwarded-Host`; nil otherwise.
     static func host(of request: Request) -> String? {
-        guard let authority = request.head.authority, (1...255).contains(authority.utf8.count) else { return nil }
-        let plain = authority.utf8.allSatisfy { byte in
-            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a)
-                || byte == 0x2e || byte == 0x2d || byte == 0x3a || byte == 0x5b || byte == 0x5d
-        }
-        return plain ? authority : nil
+        guard let authority = request.head.authority, (1...255).contains(authority.utf8.count),
+              authorityBytes.containsAll(authority) else { return nil }
+        return authority
     }
+
+    private static let authorityBytes = ASCIISet(alphanumericsAnd: ".-:[]")
 
     private static func milliseconds(since started: ContinuousClock.Instant) -> Double {
         ((ContinuousClock.now - started).milliseconds * 1000).rounded() / 1000

@@ -3,19 +3,20 @@ import Hummingbird
 import HummingbirdWebSocket
 import Logging
 import NIOCore
+import NIOSSL
 import NIOWebSocket
 import PortcullisHTTP
 import PortcullisPlatform
-import Synchronization
 import WSClient
 
-/// A gateway route's WebSocket upgrades (`websocket: true`): the client's handshake is
-/// accepted (within `ws.max_connections`), a WebSocket client opens the same path on the
-/// upstream with the route's headers (identity, forwarding, request ID, trace), and frames
-/// pass both ways as they come, with `ws.max_message_bytes` per message (a larger one closes
-/// its sender with 1009) and no queue of their own: a side that does not read stops the other
-/// side's reads. When one side closes,
-/// the other is closed; an upstream that cannot be reached closes the client with 1014.
+/// A gateway route's WebSocket upgrades (`websocket: true`). The upstream's handshake comes
+/// first: a WebSocket client opens the same path on the upstream with the route's headers
+/// (identity, forwarding, request ID, trace), and only once the upstream accepted does the
+/// client get its `101` (within `ws.max_connections`); an upstream that cannot be reached or
+/// refuses is a 502, one that does not answer in time a 504. Then frames pass both ways as
+/// they come, with `ws.max_message_bytes` per message (a larger one closes its sender with
+/// 1009) and no queue of their own: a side that does not read stops the other side's reads.
+/// When one side closes, the other is closed; a graceful stop closes both with 1001.
 struct WebSocketProxy: Sendable {
     let sessions: WebSocketSessions
     let maxMessageBytes: Int
@@ -25,8 +26,19 @@ struct WebSocketProxy: Sendable {
         .secWebSocketKey, .secWebSocketVersion, .secWebSocketExtensions, .secWebSocketProtocol, .secWebSocketAccept,
     ]
 
-    /// Accepts `upgrade` and relays it to `url`; the 101 to return.
-    func relay(_ upgrade: WebSocketUpgrade, to url: String, headers: HTTPFields, logger: Logger, finished: @escaping @Sendable () -> Void) throws -> Response {
+    /// The upstream's side of a relay, once its handshake succeeded.
+    private struct UpstreamEnds: Sendable {
+        let inbound: WebSocketInboundStream
+        let outbound: WebSocketOutboundWriter
+    }
+
+    /// Opens `url` on the upstream within `timeout`, then accepts `upgrade` and relays it; the
+    /// `101` to return. `finished` runs once the upstream connection ended, with whether it
+    /// failed to open.
+    func relay(
+        _ upgrade: WebSocketUpgrade, to url: String, tls: TLSConfiguration?, headers: HTTPFields, timeout: Duration, logger: Logger,
+        finished: @escaping @Sendable (_ failed: Bool) -> Void
+    ) async throws -> Response {
         guard let seat = sessions.takeSeat() else {
             throw APIError.unavailable("This server holds as many WebSocket connections as it may (ws.max_connections).")
         }
@@ -34,27 +46,80 @@ struct WebSocketProxy: Sendable {
         for name in Self.handshakeFields { forwarded[name] = nil }
         let configuration = WebSocketClientConfiguration(
             maxFrameSize: maxMessageBytes, additionalHeaders: forwarded, closeTimeout: WebSocketUpgrade.closeHandshakeTimeout)
-        let limit = maxMessageBytes
-        upgrade.accept(logger: logger) { inbound, outbound, _ in
-            defer { finished() }
-            withExtendedLifetime(seat) {}
-            let connected = Atomic(false)
+        let (opened, open) = AsyncStream.makeStream(of: Result<UpstreamEnds, any Error>.self)
+        // Finished when the relay ended, or when the client's session never started: the
+        // upstream's connection stays open until then.
+        let (relayEnded, endRelay) = AsyncStream.makeStream(of: Never.self)
+        let connection = Task {
+            var failed = false
             do {
-                try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) { upstreamInbound, upstreamOutbound, _ in
-                    connected.store(true, ordering: .relaxed)
+                try await WebSocketClient.connect(url: url, configuration: configuration, tlsConfiguration: tls, logger: logger) { inbound, outbound, _ in
+                    open.yield(.success(UpstreamEnds(inbound: inbound, outbound: outbound)))
+                    for await _ in relayEnded {}
+                }
+            } catch {
+                failed = true
+                open.yield(.failure(error))
+            }
+            open.finish()
+            finished(failed)
+        }
+        switch await Self.first(of: opened, within: timeout) {
+        case .success(let upstream)?:
+            let release = EndOnRelease(endRelay)
+            let limit = maxMessageBytes
+            let sessions = sessions
+            upgrade.accept(logger: logger) { inbound, outbound, context in
+                defer { release.end() }
+                withExtendedLifetime(seat) {}
+                let relayed = RelayedWebSocket(client: outbound, upstream: upstream.outbound, channel: context.channel)
+                try await sessions.whileOpen(relayed) {
                     try await withThrowingTaskGroup(of: Void.self) { group in
-                        group.addTask { try await Self.pass(inbound, to: upstreamOutbound, limit: limit, tooLarge: outbound) }
-                        group.addTask { try await Self.pass(upstreamInbound, to: outbound, limit: limit, tooLarge: upstreamOutbound) }
+                        group.addTask { try await Self.pass(inbound, to: upstream.outbound, limit: limit, tooLarge: outbound) }
+                        group.addTask { try await Self.pass(upstream.inbound, to: outbound, limit: limit, tooLarge: upstream.outbound) }
                         try await group.next()
                         group.cancelAll()
                     }
                 }
-            } catch where !connected.load(ordering: .relaxed) {
-                logger.warning("WebSocket upstream cannot be reached", metadata: ["upstream": .string(url), "error": .string("\(error)")])
-                try await outbound.close(.unknown(1014), reason: "Bad Gateway")
             }
+            return Response(status: .switchingProtocols)
+        case .failure(let error)?:
+            logger.warning("WebSocket upstream refused or cannot be reached", metadata: ["upstream": .string(url), "error": .string("\(error)")])
+            throw APIError.badGateway("The upstream did not accept the WebSocket handshake.")
+        case nil:
+            endRelay.finish()
+            connection.cancel()
+            throw APIError.gatewayTimeout("The upstream did not answer the WebSocket handshake in time.")
         }
-        return Response(status: .switchingProtocols)
+    }
+
+    /// The first outcome `opened` gives, or nil after `timeout`.
+    private static func first(of opened: AsyncStream<Result<UpstreamEnds, any Error>>, within timeout: Duration) async -> Result<UpstreamEnds, any Error>? {
+        await withTaskGroup(of: Result<UpstreamEnds, any Error>?.self) { group in
+            group.addTask {
+                var iterator = opened.makeAsyncIterator()
+                return await iterator.next()
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+    }
+
+    /// Ends the upstream's side when the relay's session ends or, if the client's never
+    /// started (its `101` could not be sent), when the session is dropped unrun.
+    private final class EndOnRelease: Sendable {
+        private let continuation: AsyncStream<Never>.Continuation
+
+        init(_ continuation: AsyncStream<Never>.Continuation) { self.continuation = continuation }
+
+        func end() { continuation.finish() }
+
+        deinit { continuation.finish() }
     }
 
     /// Passes frames from `inbound` to `outbound` as they come, fragments as fragments, so a

@@ -11,7 +11,7 @@ import Synchronization
 /// `ws.send_queue_bytes` bytes (or one message, whatever its size, when the queue is empty),
 /// within what the worker's ``SendBudget`` has left, and is closed with 1008 "slow consumer"
 /// instead of slowing whoever publishes to it.
-final class WebSocketPeer: HubSubscriber, Sendable {
+final class WebSocketPeer: HubSubscriber, ClosableSession, Sendable {
     /// The queue's bytes, and whether the session ended (what is left was given back).
     private struct Queued {
         var bytes = 0

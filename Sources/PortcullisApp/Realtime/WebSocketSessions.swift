@@ -1,5 +1,12 @@
 import HummingbirdWebSocket
+import NIOWebSocket
 import Synchronization
+
+/// An open WebSocket connection that its process can close: a session of our own or a relayed one.
+protocol ClosableSession: AnyObject, Sendable {
+    /// Starts the close handshake with `code`; the connection is cut if it does not finish in time.
+    func close(_ code: WebSocketErrorCode, reason: String)
+}
 
 /// The WebSocket connections of one process: at most `ws.max_connections` of them, each
 /// holding a ``Seat`` from its handshake to its close, and every open one closed with 1001
@@ -17,7 +24,7 @@ public final class WebSocketSessions: Sendable {
 
     private struct State {
         var seats = 0
-        var open: [ObjectIdentifier: WebSocketPeer] = [:]
+        var open: [ObjectIdentifier: any ClosableSession] = [:]
         var stopping = false
     }
 
@@ -39,7 +46,7 @@ public final class WebSocketSessions: Sendable {
 
     /// Runs `body` with `peer` counted as open; a peer that opens while the process stops is
     /// closed with 1001 at once.
-    func whileOpen(_ peer: WebSocketPeer, _ body: () async throws -> Void) async throws {
+    func whileOpen(_ peer: some ClosableSession, _ body: () async throws -> Void) async throws {
         let stopping = state.withLock { state in
             state.open[ObjectIdentifier(peer)] = peer
             return state.stopping

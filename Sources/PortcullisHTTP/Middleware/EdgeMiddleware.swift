@@ -55,7 +55,7 @@ public struct EdgeMiddleware: RouterMiddleware {
         var limitHeaders = HTTPFields()
         var refusal: APIError?
         if let limiter {
-            switch await limiter.check(request, context: context, route: upstreamRoute) {
+            switch await limiter.check(request, context: context, route: upstreamRoute?.template) {
             case .admitted(let wait, let headers):
                 limitHeaders = headers
                 if wait > .zero { try? await Task.sleep(for: wait) }
@@ -71,8 +71,8 @@ public struct EdgeMiddleware: RouterMiddleware {
         } else {
             let ticket = inFlight.enter(context.requestID)
             do {
-                if let gateway, upstreamRoute != nil {
-                    response = try await gateway.respond(to: request, context: context)
+                if let gateway, let upstreamRoute {
+                    response = try await gateway.respond(to: request, route: upstreamRoute, context: context)
                 } else {
                     var request = request
                     if try bodyLimit.hasBody(request) { try await bodyLimit.collect(&request) }
@@ -87,7 +87,7 @@ public struct EdgeMiddleware: RouterMiddleware {
         response.headers.append(contentsOf: limitHeaders)
         headers.apply(to: &response, for: request, context: context)
         accessLog.record(request, context: context, response: response, since: started)
-        metrics.finished(request, route: upstreamRoute ?? context.endpointPath, response: response, since: started)
+        metrics.finished(request, route: upstreamRoute?.template ?? context.endpointPath, response: response, since: started)
         // An upstream's response passes as it came: compressing a large download again would
         // cost more than it saves.
         if upstreamRoute == nil { compression?.apply(to: &response, for: request) }

@@ -26,13 +26,10 @@ public struct RequestIdentity: Sendable {
 
     /// 1–128 characters of `[A-Za-z0-9._:-]`, or nil.
     static func acceptable(_ id: String) -> String? {
-        guard (1...128).contains(id.utf8.count) else { return nil }
-        let allowed = id.utf8.allSatisfy { byte in
-            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a)
-                || byte == 0x2e || byte == 0x5f || byte == 0x3a || byte == 0x2d
-        }
-        return allowed ? id : nil
+        (1...128).contains(id.utf8.count) && idBytes.containsAll(id) ? id : nil
     }
+
+    private static let idBytes = ASCIISet(alphanumericsAnd: "._:-")
 
     /// Where new IDs' randomness comes from: one per process.
     private static let random = RandomPool()

@@ -59,6 +59,23 @@ enum TLSFiles {
         return failures
     }
 
+    /// Why the CA bundle at `path` cannot be used, or nil: it must hold at least one PEM
+    /// certificate and nothing that fails to parse as one.
+    static func caBundleProblem(_ path: String) -> String? {
+        switch readText(path) {
+        case .failure(let why): return why.message
+        case .success(let pem):
+            let end = "-----END CERTIFICATE-----"
+            let blocks = pem.split(separator: end, omittingEmptySubsequences: true)
+                .compactMap { text in text.range(of: "-----BEGIN").map { String(text[$0.lowerBound...]) + end } }
+            guard !blocks.isEmpty else { return "\(path) holds no PEM certificate" }
+            for (index, block) in blocks.enumerated() where (try? Certificate(pemEncoded: block)) == nil {
+                return "\(path): certificate \(index + 1) is not a valid PEM certificate"
+            }
+            return nil
+        }
+    }
+
     private static func readText(_ path: String) -> Result<String, ReadFailure> {
         guard let data = FileManager.default.contents(atPath: path) else {
             return .failure(ReadFailure(FileManager.default.fileExists(atPath: path) ? "\(path) cannot be read" : "\(path) does not exist"))

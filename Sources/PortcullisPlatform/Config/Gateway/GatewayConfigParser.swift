@@ -70,7 +70,7 @@ struct GatewayConfigParser {
         let fields = Dictionary(mapping.map { ($0.key.string ?? "?", $0.value) }) { first, _ in first }
         let known: Set = [
             "prefix", "upstreams", "auth", "strip_prefix", "max_body_bytes", "timeouts", "retries", "balance", "max_fails", "fail_timeout",
-            "health", "websocket", "rate_limit",
+            "health", "websocket", "rate_limit", "tls_ca_file",
         ]
         for name in fields.keys.sorted() where !known.contains(name) { problem("\(key).\(name)", "unknown key (a typo?)") }
         let prefix = prefix(fields["prefix"], key: "\(key).prefix")
@@ -101,6 +101,7 @@ struct GatewayConfigParser {
         if let node = fields["timeouts"] { route.timeouts = timeouts(node, key: "\(key).timeouts") }
         if let node = fields["health"] { route.health = health(node, key: "\(key).health") }
         if let node = fields["rate_limit"] { route.rateLimit = rateLimit(node, key: "\(key).rate_limit") }
+        if let node = fields["tls_ca_file"] { route.tlsCAFile = caFile(node, key: "\(key).tls_ca_file") }
         return route
     }
 
@@ -190,6 +191,15 @@ struct GatewayConfigParser {
         if let value = node.float, value > 0, value <= 86_400 { return .milliseconds(Int64(value * 1000)) }
         problem(key, "must be seconds, more than 0 and at most 86400")
         return nil
+    }
+
+    private mutating func caFile(_ node: Node, key: String) -> String? {
+        guard let path = node.string, path.hasPrefix("/") else {
+            problem(key, "must be the absolute path of a PEM file of CA certificates")
+            return nil
+        }
+        if let why = TLSFiles.caBundleProblem(path) { problem(key, why) }
+        return path
     }
 
     private mutating func problem(_ key: String, _ message: String) {

@@ -59,6 +59,9 @@ public struct GatewayRoute: Sendable, Hashable {
     public var webSocket = false
     /// nil: `limits.default`.
     public var rateLimit: RateLimitRule?
+    /// PEM certificates that `https://` upstreams (and `wss://` relays) are verified against;
+    /// nil: the system's CA store.
+    public var tlsCAFile: String?
 
     public init(prefix: String, upstreams: [Upstream]) {
         self.prefix = prefix

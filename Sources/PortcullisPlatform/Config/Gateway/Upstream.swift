@@ -43,6 +43,9 @@ public struct Upstream: Sendable, Hashable, CustomStringConvertible {
         return .success(Upstream(address: .tcp(host: host, port: port, tls: tls), basePath: basePath, description: text))
     }
 
+    /// What a host name or address is made of.
+    private static let hostBytes = ASCIISet(alphanumericsAnd: ".-:")
+
     /// `host`, `host:port`, `[v6]` or `[v6]:port`.
     private static func hostAndPort(_ authority: Substring, defaultPort: Int) -> (String, Int)? {
         var host = authority
@@ -60,11 +63,7 @@ public struct Upstream: Sendable, Hashable, CustomStringConvertible {
             guard let parsed = Int(authority[authority.index(after: colon)...]) else { return nil }
             port = parsed
         }
-        let allowed = host.utf8.allSatisfy { byte in
-            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a)
-                || byte == 0x2e || byte == 0x2d || byte == 0x3a
-        }
-        guard !host.isEmpty, allowed, (1...65535).contains(port) else { return nil }
+        guard !host.isEmpty, Self.hostBytes.containsAll(host), (1...65535).contains(port) else { return nil }
         return (String(host), port)
     }
 }
