@@ -124,10 +124,13 @@ final class GatewayProxy: EdgeGateway {
                 upstreamTime += Self.milliseconds(since: started)
                 let status = Int(response.status.code)
                 context.accessNotes.add(.init("upstream_status", .integer(status)))
+                GatewayMetrics.latency[route.config.prefix, upstream.description].recordInterval(since: started)
+                GatewayMetrics.responses[route.config.prefix, upstream.description, HTTPMetrics.statusClass(status)].increment()
                 return Self.relay(response, outstanding: Outstanding(pool: route.pool, index: chosen, failed: status >= 500))
             } catch {
                 upstreamTime += Self.milliseconds(since: started)
                 let failure = UpstreamFailure(error, upstream: upstream.description)
+                GatewayMetrics.responses[route.config.prefix, upstream.description, failure.outcome].increment()
                 route.pool.finished(chosen, failed: failure.error != .payloadTooLarge(limit: route.maxBodyBytes))
                 excluded.insert(chosen)
                 lastFailure = failure
@@ -151,9 +154,22 @@ final class GatewayProxy: EdgeGateway {
         let url = (tls ? "wss://" : "ws://") + authority + upstream.basePath + path
         let pool = route.pool
         let timeouts = route.config.timeouts
-        return try await webSockets.relay(
-            upgrade, to: url, tls: tls ? route.tls : nil, headers: headers, timeout: timeouts.connect + timeouts.response, logger: context.logger
-        ) { failed in pool.finished(chosen, failed: failed) }
+        let started = ContinuousClock.now
+        do {
+            let response = try await webSockets.relay(
+                upgrade, to: url, tls: tls ? route.tls : nil, headers: headers, timeout: timeouts.connect + timeouts.response, logger: context.logger
+            ) { failed in pool.finished(chosen, failed: failed) }
+            GatewayMetrics.latency[route.config.prefix, upstream.description].recordInterval(since: started)
+            GatewayMetrics.responses[route.config.prefix, upstream.description, "1xx"].increment()
+            return response
+        } catch let error as APIError {
+            switch error {
+            case .gatewayTimeout: GatewayMetrics.responses[route.config.prefix, upstream.description, "timeout"].increment()
+            case .badGateway: GatewayMetrics.responses[route.config.prefix, upstream.description, "failed"].increment()
+            default: break // refused here (ws.max_connections) before the upstream was asked
+            }
+            throw error
+        }
     }
 
     /// The request sent to an upstream, counted in its pool until the response's body was

@@ -14,6 +14,8 @@ final class UpstreamPool: Sendable {
     }
 
     let upstreams: [Upstream]
+    /// The route's prefix, for the metrics.
+    private let prefix: String
     private let balance: GatewayRoute.Balance
     private let maxFails: Int
     private let failTimeout: Duration
@@ -21,6 +23,7 @@ final class UpstreamPool: Sendable {
 
     init(route: GatewayRoute) {
         upstreams = route.upstreams
+        prefix = route.prefix
         balance = route.balance
         maxFails = route.maxFails
         failTimeout = route.failTimeout
@@ -54,22 +57,27 @@ final class UpstreamPool: Sendable {
 
     /// The request sent to upstream `index` ended; `failed` when it could not connect or answered 5xx.
     func finished(_ index: Int, failed: Bool, now: ContinuousClock.Instant = .now) {
-        states.withLock { states in
+        let ejected = states.withLock { states in
             states.upstreams[index].outstanding -= 1
             guard failed else {
                 states.upstreams[index].failures = 0
-                return
+                return false
             }
             states.upstreams[index].failures += 1
-            if states.upstreams[index].failures >= maxFails {
-                states.upstreams[index].outUntil = now + failTimeout
-                states.upstreams[index].failures = 0
-            }
+            guard states.upstreams[index].failures >= maxFails else { return false }
+            states.upstreams[index].outUntil = now + failTimeout
+            states.upstreams[index].failures = 0
+            return true
         }
+        if ejected { GatewayMetrics.ejections[prefix, upstreams[index].description, "passive"].increment() }
     }
 
     /// The outcome of upstream `index`'s health check.
     func checked(_ index: Int, healthy: Bool) {
-        states.withLock { $0.upstreams[index].failingHealthCheck = !healthy }
+        let ejected = states.withLock { states in
+            defer { states.upstreams[index].failingHealthCheck = !healthy }
+            return !healthy && !states.upstreams[index].failingHealthCheck
+        }
+        if ejected { GatewayMetrics.ejections[prefix, upstreams[index].description, "active"].increment() }
     }
 }

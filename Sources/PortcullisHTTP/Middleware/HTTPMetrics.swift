@@ -28,7 +28,7 @@ public final class HTTPMetrics: Sendable {
     private static let statusClasses = ["1xx", "2xx", "3xx", "4xx", "5xx"]
 
     /// `2xx` and so on, without building the string for each request.
-    static func statusClass(_ code: Int) -> String {
+    public static func statusClass(_ code: Int) -> String {
         let index = code / 100 - 1
         return statusClasses.indices.contains(index) ? statusClasses[index] : "\(code / 100)xx"
     }
