@@ -372,15 +372,7 @@ import Testing
     @Test func anHTTPSUpstreamIsVerifiedAgainstTheRouteCAFileAndRelaysWebSocketsToo() async throws {
         try await withTemporaryDirectory { upstreamDirectory in
             let chain = try TestCertificates.makeChain()
-            let cert = try upstreamDirectory.write("server.pem", chain.leaf.certificatePEM)
-            let key = try upstreamDirectory.write("server.key", chain.leaf.keyPEM)
-            let tlsPort = try freeLoopbackPort()
-            let upstreamFile = try upstreamDirectory.write("portcullis.yaml", """
-                tls:
-                  cert_file: \(cert)
-                  key_file: \(key)
-                  listen: ["127.0.0.1:\(tlsPort)"]
-                """)
+            let (upstreamFile, tlsPort) = try writeTLSConfig(chain, in: upstreamDirectory)
             let upstream = try ServeProcess(["--config", upstreamFile, "--listen", "127.0.0.1:0", "--workers", "1"], environment: serveEnvironment(upstreamDirectory, [
                 "PORTCULLIS_CORS_ORIGINS": "*",
             ]), in: upstreamDirectory.path)

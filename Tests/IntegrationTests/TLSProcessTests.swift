@@ -15,15 +15,7 @@ import Testing
     @Test func plainAndTLSListenersServeSideBySideAndHUPRereadsTheCertificate() async throws {
         try await withTemporaryDirectory { directory in
             let first = try TestCertificates.makeChain()
-            let cert = try directory.write("server.pem", first.leaf.certificatePEM)
-            let key = try directory.write("server.key", first.leaf.keyPEM)
-            let tlsPort = try freeLoopbackPort()
-            let file = try directory.write("portcullis.yaml", """
-                tls:
-                  cert_file: \(cert)
-                  key_file: \(key)
-                  listen: ["127.0.0.1:\(tlsPort)"]
-                """)
+            let (file, tlsPort) = try writeTLSConfig(first, in: directory)
             let serve = try ServeProcess(["--config", file, "--listen", "127.0.0.1:0"], environment: serveEnvironment(directory), in: directory.path)
             let plainPort = try await serve.waitForPort()
             try await MasterProcessTests.waitFor(serve) { !MasterProcessTests.masterMessages($0, "ready").isEmpty }

@@ -70,3 +70,18 @@ public enum TestCertificates {
         return Pair(certificatePEM: try certificate.serializeAsPEM().pemString, keyPEM: key.pemRepresentation)
     }
 }
+
+/// A configuration file in `directory` that serves TLS with `chain`'s leaf on a free loopback
+/// port: the file's path and the port.
+public func writeTLSConfig(_ chain: TestCertificates.Chain, in directory: TemporaryDirectory) throws -> (file: String, port: Int) {
+    let cert = try directory.write("server.pem", chain.leaf.certificatePEM)
+    let key = try directory.write("server.key", chain.leaf.keyPEM)
+    let port = try freeLoopbackPort()
+    let file = try directory.write("portcullis.yaml", """
+        tls:
+          cert_file: \(cert)
+          key_file: \(key)
+          listen: ["127.0.0.1:\(port)"]
+        """)
+    return (file, port)
+}
