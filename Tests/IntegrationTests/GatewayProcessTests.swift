@@ -250,6 +250,44 @@ import Testing
         }
     }
 
+    @Test func anUpstreamThatDiesIsRoutedAroundAndABodyItCutsIsCutForTheClient() async throws {
+        let a = try await TestUpstream.start("a")
+        let b = try await TestUpstream.start("b")
+        defer {
+            a.stop()
+            b.stop()
+        }
+        try await Self.withGateway("""
+                - prefix: /pair/
+                  upstreams: [http://127.0.0.1:\(a.port)/echo, http://127.0.0.1:\(b.port)/echo]
+                  auth: none
+                  strip_prefix: true
+                  max_fails: 1
+                  fail_timeout: 60
+                - prefix: /cut/
+                  upstreams: [http://127.0.0.1:\(a.port)]
+                  auth: none
+                  strip_prefix: true
+            """) { _, port, _ in
+            var answered: Set<String> = []
+            for _ in 0..<2 { answered.insert(Self.json(try await Self.request(port, "/pair/x").body)["upstream"] as? String ?? "?") }
+            #expect(answered == ["a", "b"])
+            b.stop()
+            try await waitUntil("upstream b to be gone", interval: .milliseconds(50)) {
+                (try? await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(b.port)/echo"), timeout: .seconds(1))) == nil
+            }
+            for _ in 0..<6 {
+                let answer = try await Self.request(port, "/pair/x")
+                #expect(answer.status == .ok, "the GET that meets b is tried on a: \(answer.body)")
+                #expect(Self.json(answer.body)["upstream"] as? String == "a")
+            }
+            // An upstream that dies after its head was relayed: the client's connection is cut,
+            // never ended as though the body were whole.
+            await #expect(throws: (any Error).self) { try await Self.request(port, "/cut/truncated") }
+            #expect(try await Self.request(port, "/pair/x").status == .ok, "the worker goes on serving")
+        }
+    }
+
     @Test func anUpstreamThatFailsItsHealthCheckGetsNoRequestsUntilItPasses() async throws {
         let a = try await TestUpstream.start("a")
         defer { a.stop() }

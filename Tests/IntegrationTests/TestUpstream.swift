@@ -5,7 +5,8 @@ import Synchronization
 
 /// A real HTTP server on loopback for the gateway tests to proxy to, in the test process:
 /// `/echo` answers with what it received (method, path, query, headers) as JSON, `/upload`
-/// counts a streamed body, `/download?bytes=N` streams N bytes, `/slow` answers after 3 s,
+/// counts a streamed body, `/download?bytes=N` streams N bytes, `/truncated` dies after
+/// 64 KiB of a chunked body, `/slow` answers after 3 s,
 /// `/status/N` answers N. Every request is counted by path.
 final class TestUpstream: Sendable {
     let port: Int
@@ -46,6 +47,12 @@ final class TestUpstream: Sendable {
                     left -= size
                 }
                 try await writer.finish(nil)
+            })
+        }
+        router.get("/truncated") { _, _ -> Response in
+            Response(status: .ok, body: ResponseBody { writer in
+                try await writer.write(ByteBuffer(repeating: 0x61, count: 1 << 16))
+                throw CancellationError()
             })
         }
         router.get("/slow") { _, _ -> String in
