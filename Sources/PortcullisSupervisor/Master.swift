@@ -43,6 +43,8 @@ public final class Master {
         let started: Date
         /// The board of the requests it serves, read when it exits.
         let inFlight: InFlightRequests
+        /// Its line in the connection shares, cleared and given back when it exits.
+        let shareSlot: Int?
         /// What its last heartbeat said, for `status`.
         var load = WorkerLoad(requests: 0, connections: 0)
     }
@@ -53,6 +55,10 @@ public final class Master {
     private let logger: Logger
     private var machine: SupervisorStateMachine
     private var listeners: [ListeningSocket] = []
+    /// How many connections each worker holds, shared with all of them (descriptor 5), and
+    /// which of its slots the live workers hold.
+    private var shares: (shares: ConnectionShares, fd: Int32)?
+    private var slots = SlotAllocator()
     private let events: AsyncStream<Event>
     private let queue: AsyncStream<Event>.Continuation
     private var exitCode: Int32?
@@ -141,6 +147,7 @@ public final class Master {
             for socket in listeners {
                 logger.info("listening", metadata: ["address": .string(socket.boundDescription), "tls": .stringConvertible(socket.tls)])
             }
+            shares = try ConnectionShares.shared()
         } catch {
             logger.critical("could not serve", metadata: ["error": .string("\(error)")])
             closeListeners()
@@ -193,7 +200,12 @@ public final class Master {
             case .metrics(let id, let exposition): nodeMetrics.update(worker: id, exposition: exposition)
             case .scrape(let answer): answer.resume(returning: metricsSnapshot())
             case .exited(let id, let status):
-                let serving = reports.removeValue(forKey: id)?.inFlight.serving() ?? ([], 0)
+                let report = reports.removeValue(forKey: id)
+                let serving = report?.inFlight.serving() ?? ([], 0)
+                if let slot = report?.shareSlot {
+                    shares?.shares.clear(slot: slot)
+                    slots.give(slot)
+                }
                 nodeMetrics.retire(worker: id)
                 if let reason = exitReason(id) { masterMetrics.workerExited(reason) }
                 await perform(machine.workerExited(id: id, status: status, serving: serving, now: now))
@@ -247,15 +259,20 @@ public final class Master {
     }
 
     private func spawnWorker(id: Int, index: Int, generation: Int) {
+        guard let shares else {
+            queue.yield(.exited(id: id, status: 127))
+            return
+        }
         var pair: [Int32] = [0, 0]
         guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
             logger.error("cannot create a worker control socket", metadata: ["error": .string(String(cString: strerror(errno)))])
             queue.yield(.exited(id: id, status: 127))
             return
         }
+        let shareSlot = slots.take()
         let invocation = WorkerInvocation(
             index: index, generation: generation, node: node,
-            listeners: listeners.map { WorkerInvocation.InheritedSocket(address: $0.boundDescription, tls: $0.tls) },
+            listeners: listeners.map { WorkerInvocation.InheritedSocket(address: $0.boundDescription, tls: $0.tls) }, shareSlot: shareSlot,
             configFile: request.configFile, profile: request.profile, workers: request.workers, listen: request.listen)
         var board: (board: InFlightRequests, fd: Int32)?
         do {
@@ -266,11 +283,11 @@ public final class Master {
             // the file at `executable`: a master's workers are always of its build.
             let pid = try Spawner.spawn(
                 "/proc/self/exe", name: executable, arguments: ["worker"] + invocation.arguments,
-                passed: [pair[1], shared.fd] + listeners.map(\.descriptor))
+                passed: [pair[1], shared.fd, shares.fd] + listeners.map(\.descriptor))
             close(pair[1])
             close(shared.fd)
             machine.spawned(id: id, pid: pid)
-            reports[id] = WorkerReport(started: Date(), inFlight: shared.board)
+            reports[id] = WorkerReport(started: Date(), inFlight: shared.board, shareSlot: shareSlot)
             logger.info("worker started", metadata: ["worker_index": "\(index)", "generation": "\(generation)", "worker_pid": "\(pid)"])
             relay.add(id, writer: ControlWriter(fd: pair[0], label: "portcullis-relay-\(id)", limit: config.ws.relayQueueBytes))
             WorkerChannel.watch(id: id, pid: pid, controlFD: pair[0], relay: relay, events: queue)
@@ -278,6 +295,7 @@ public final class Master {
             close(pair[0])
             close(pair[1])
             if let board { close(board.fd) }
+            if let shareSlot { slots.give(shareSlot) }
             logger.error("cannot start a worker", metadata: ["error": .string(error.description)])
             queue.yield(.exited(id: id, status: 127))
         }

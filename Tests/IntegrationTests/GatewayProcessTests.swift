@@ -252,39 +252,46 @@ import Testing
 
     @Test func anUpstreamThatDiesIsRoutedAroundAndABodyItCutsIsCutForTheClient() async throws {
         let a = try await TestUpstream.start("a")
-        let b = try await TestUpstream.start("b")
-        defer {
-            a.stop()
-            b.stop()
-        }
-        try await Self.withGateway("""
-                - prefix: /pair/
-                  upstreams: [http://127.0.0.1:\(a.port)/echo, http://127.0.0.1:\(b.port)/echo]
-                  auth: none
-                  strip_prefix: true
-                  max_fails: 1
-                  fail_timeout: 60
-                - prefix: /cut/
-                  upstreams: [http://127.0.0.1:\(a.port)]
-                  auth: none
-                  strip_prefix: true
-            """) { _, port, _ in
-            var answered: Set<String> = []
-            for _ in 0..<2 { answered.insert(Self.json(try await Self.request(port, "/pair/x").body)["upstream"] as? String ?? "?") }
-            #expect(answered == ["a", "b"])
-            b.stop()
-            try await waitUntil("upstream b to be gone", interval: .milliseconds(50)) {
-                (try? await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(b.port)/echo"), timeout: .seconds(1))) == nil
+        defer { a.stop() }
+        try await withTemporaryDirectory { directory in
+            // Upstream b is another process, killed outright: Python's static file server
+            // answering /x with what the echo upstream says of itself.
+            try directory.write("x", #"{"upstream":"b"}"#)
+            let bPort = try freeLoopbackPort()
+            let b = try ChildProcess(
+                ["/usr/bin/python3", "-m", "http.server", "--bind", "127.0.0.1", "\(bPort)"], environment: ["PATH": "/usr/bin:/bin"],
+                directory: directory.path, stdout: STDERR_FILENO, stderr: STDERR_FILENO)
+            defer { b.signal(SIGKILL) }
+            try await waitUntil("upstream b to listen", interval: .milliseconds(50)) {
+                (try? await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(bPort)/x"), timeout: .seconds(1)).status) == .ok
             }
-            for _ in 0..<6 {
-                let answer = try await Self.request(port, "/pair/x")
-                #expect(answer.status == .ok, "the GET that meets b is tried on a: \(answer.body)")
-                #expect(Self.json(answer.body)["upstream"] as? String == "a")
+            try await Self.withGateway("""
+                    - prefix: /pair/
+                      upstreams: [http://127.0.0.1:\(a.port)/echo, http://127.0.0.1:\(bPort)]
+                      auth: none
+                      strip_prefix: true
+                      max_fails: 1
+                      fail_timeout: 60
+                    - prefix: /cut/
+                      upstreams: [http://127.0.0.1:\(a.port)]
+                      auth: none
+                      strip_prefix: true
+                """) { _, port, _ in
+                var answered: Set<String> = []
+                for _ in 0..<2 { answered.insert(Self.json(try await Self.request(port, "/pair/x").body)["upstream"] as? String ?? "?") }
+                #expect(answered == ["a", "b"])
+                b.signal(SIGKILL)
+                #expect(try await b.waitForExit() != 0)
+                for _ in 0..<6 {
+                    let answer = try await Self.request(port, "/pair/x")
+                    #expect(answer.status == .ok, "the GET that meets b is tried on a: \(answer.body)")
+                    #expect(Self.json(answer.body)["upstream"] as? String == "a")
+                }
+                // An upstream that dies after its head was relayed: the client's connection is
+                // cut, never ended as though the body were whole.
+                await #expect(throws: (any Error).self) { try await Self.request(port, "/cut/truncated") }
+                #expect(try await Self.request(port, "/pair/x").status == .ok, "the worker goes on serving")
             }
-            // An upstream that dies after its head was relayed: the client's connection is cut,
-            // never ended as though the body were whole.
-            await #expect(throws: (any Error).self) { try await Self.request(port, "/cut/truncated") }
-            #expect(try await Self.request(port, "/pair/x").status == .ok, "the worker goes on serving")
         }
     }
 

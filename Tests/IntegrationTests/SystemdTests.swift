@@ -59,9 +59,7 @@ import Testing
         try await withTemporaryDirectory { directory in
             let port = try freeLoopbackPort()
             let environment = serveEnvironment(directory)
-            let command = ["/usr/bin/systemd-socket-activate", "-l", "127.0.0.1:\(port)", "--fdname=http"]
-                + environment.map { "-E" + $0.key + "=" + $0.value }
-                + [PortcullisBinary.path, "serve", "--listen", "127.0.0.1:1"]
+            let command = socketActivated(port: port, environment: environment, ["serve", "--listen", "127.0.0.1:1"])
             let serve = try ServeProcess(command: command, environment: environment, in: directory.path)
             try await Task.sleep(for: .milliseconds(200))
             // The first connection starts the server; it waits in the socket's backlog, not refused.

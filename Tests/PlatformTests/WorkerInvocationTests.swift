@@ -11,6 +11,7 @@ import Testing
                 .init(address: "127.0.0.1:8080", tls: false), .init(address: "[::1]:8443", tls: true),
                 .init(address: "unix:/run/portcullis/http.sock", tls: false),
             ],
+            shareSlot: 1023,
             configFile: "/etc/portcullis/with spaces=and equals.yaml", profile: "production", workers: 4,
             listen: ["127.0.0.1:8080", "unix:/run/portcullis/http.sock"]),
     ])
@@ -18,21 +19,23 @@ import Testing
         #expect(try WorkerInvocation(parsing: invocation.arguments) == invocation)
     }
 
-    @Test func listenersAreNumberedFromDescriptorFiveInOrder() {
+    @Test func listenersAreNumberedFromDescriptorSixInOrder() {
         let invocation = WorkerInvocation(
             index: 0, generation: 1, node: "n", listeners: [.init(address: "a:1", tls: false), .init(address: "b:2", tls: true)])
-        #expect(invocation.arguments.contains("5=a:1") && invocation.arguments.contains("6=tls:b:2"))
-        #expect(WorkerInvocation.descriptor(ofListener: 1) == 6)
+        #expect(invocation.arguments.contains("6=a:1") && invocation.arguments.contains("7=tls:b:2"))
+        #expect(WorkerInvocation.descriptor(ofListener: 1) == 7)
     }
 
     @Test("a command line the master did not write is refused", arguments: [
         ["--index", "0", "--generation", "1"],
         ["--index", "x", "--generation", "1", "--node", "n"],
         ["--index", "0", "--generation", "1", "--node"],
-        ["--index", "0", "--generation", "1", "--node", "n", "--listen-fd", "6=a:1"],
+        ["--index", "0", "--generation", "1", "--node", "n", "--listen-fd", "7=a:1"],
         ["--index", "0", "--generation", "1", "--node", "n", "--listen-fd", "a:1"],
         ["--index", "0", "--generation", "1", "--node", "n", "--workers", "many"],
         ["--index", "0", "--generation", "1", "--node", "n", "--bogus", "1"],
+        ["--index", "0", "--generation", "1", "--node", "n", "--share-slot", "1024"],
+        ["--index", "0", "--generation", "1", "--node", "n", "--share-slot", "-1"],
     ])
     func malformedArgumentsThrow(arguments: [String]) {
         #expect(throws: WorkerInvocation.ParseError.self) { try WorkerInvocation(parsing: arguments) }

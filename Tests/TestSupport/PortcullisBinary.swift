@@ -171,3 +171,12 @@ public func serveEnvironment(_ directory: TemporaryDirectory, _ extra: [String: 
     environment.merge(extra) { $1 }
     return environment
 }
+
+/// The command that runs `portcullis` with `arguments` under `systemd-socket-activate`: the
+/// socket (named `http`) listens on 127.0.0.1:`port` and starts the server on the first
+/// connection, with `environment`.
+public func socketActivated(port: Int, environment: [String: String], _ arguments: [String]) -> [String] {
+    ["/usr/bin/systemd-socket-activate", "-l", "127.0.0.1:\(port)", "--fdname=http"]
+        + environment.map { "-E" + $0.key + "=" + $0.value }
+        + [PortcullisBinary.path] + arguments
+}

@@ -17,6 +17,9 @@ public struct PortcullisConfig: Sendable {
         public var maxBodyBytes: Int
         /// Connections one worker holds before it stops accepting until one closes.
         public var maxConnections: Int
+        /// Whether a worker holding more than its share of the node's connections stops
+        /// accepting until it is back under.
+        public var balanceAccepts: Bool
         public var trustedProxies: [String]
         /// The one header a trusted proxy's client address is read from.
         public var forwardedHeader: ForwardedHeader
@@ -161,6 +164,7 @@ public struct PortcullisConfig: Sendable {
             bodyTimeout: .seconds(settings[Settings.bodyTimeout]),
             maxBodyBytes: settings[Settings.maxBodyBytes],
             maxConnections: settings[Settings.maxConnections],
+            balanceAccepts: settings[Settings.balanceAccepts],
             trustedProxies: settings[Settings.trustedProxies],
             forwardedHeader: ForwardedHeader(rawValue: settings[Settings.forwardedHeader]) ?? .xForwardedFor,
             workerTimeout: .seconds(settings[Settings.workerTimeout]),

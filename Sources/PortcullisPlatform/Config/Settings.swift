@@ -27,6 +27,7 @@ public enum Settings {
     public static let idleTimeout = Setting<Double>("server.idle_timeout", default: 60, check: Check.within(0.1...3600))
     public static let bodyTimeout = Setting<Double>("server.body_timeout", default: 60, check: Check.within(0.1...3600))
     public static let maxConnections = Setting<Int>("server.max_connections", default: 10000, check: Check.within(1...1_000_000))
+    public static let balanceAccepts = Setting<Bool>("server.balance_accepts", default: true)
     public static let maxBodyBytes = Setting<Int>("server.max_body_bytes", default: 1_048_576, check: Check.within(1...1_073_741_824))
     public static let trustedProxies = Setting<[String]>("server.trusted_proxies", default: [], check: { entries in
         entries.lazy.compactMap { entry in TrustedProxyEntry(entry) == nil ? "\"\(entry)\" is not a CIDR, an address or \"unix\"" : nil }.first
@@ -126,7 +127,7 @@ public enum Settings {
     /// come first because other defaults depend on them.
     static let all: [any AnySetting] = [
         profile, stateDir, listen, workers, gracefulTimeout, drainDelay, headerTimeout, idleTimeout, bodyTimeout,
-        maxConnections, maxBodyBytes, trustedProxies, forwardedHeader, workerTimeout, maxRequests, maxRequestsJitter, crashLoopMax,
+        maxConnections, balanceAccepts, maxBodyBytes, trustedProxies, forwardedHeader, workerTimeout, maxRequests, maxRequestsJitter, crashLoopMax,
         compression, compressionMinBytes, controlSocket,
         tlsCertFile, tlsKeyFile, tlsListen, tlsMinVersion, tlsHandshakeTimeout,
         secretKey, jwtSecretKey, jwtTTL, jwtIssuer, jwtAudience, loginMaxFailures, loginMaxFailuresPerClient, loginMaxFailuresPerUser, passwordHashCost,

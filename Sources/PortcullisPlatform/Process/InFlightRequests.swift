@@ -1,4 +1,3 @@
-import CPosixSpawn
 import Glibc
 import Synchronization
 
@@ -36,9 +35,9 @@ public final class InFlightRequests: Sendable {
     /// The board in shared memory that the master created, handed to this worker as `fd`.
     /// The descriptor is closed; the mapping stays. Nil when it cannot be mapped.
     public convenience init?(fd: Int32) {
-        let memory = mmap(nil, Self.byteCount, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)
+        let memory = SharedMemory.map(fd, byteCount: Self.byteCount)
         close(fd)
-        guard let memory, memory != MAP_FAILED else { return nil }
+        guard let memory else { return nil }
         self.init(memory: memory, mapped: true)
     }
 
@@ -52,18 +51,8 @@ public final class InFlightRequests: Sendable {
     /// A new board in shared memory for a worker about to start, and the descriptor to hand it
     /// (close it once the worker has it).
     public static func shared() throws(Spawner.Failure) -> (board: InFlightRequests, fd: Int32) {
-        let fd = portcullis_memfd("portcullis-in-flight")
-        guard fd >= 0, ftruncate(fd, off_t(byteCount)) == 0 else {
-            let reason = String(cString: strerror(errno))
-            if fd >= 0 { close(fd) }
-            throw Spawner.Failure(description: "cannot create shared memory for a worker: \(reason)")
-        }
-        let mapped = mmap(nil, byteCount, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)
-        guard let mapped, mapped != MAP_FAILED else {
-            close(fd)
-            throw Spawner.Failure(description: "cannot map shared memory for a worker: \(String(cString: strerror(errno)))")
-        }
-        return (InFlightRequests(memory: mapped, mapped: true), fd)
+        let (memory, fd) = try SharedMemory.create("portcullis-in-flight", byteCount: byteCount)
+        return (InFlightRequests(memory: memory, mapped: true), fd)
     }
 
     /// Puts `id` on the board until ``leave(_:)``.

@@ -31,10 +31,21 @@ public enum Spawner {
         for (target, source) in standard where (0...2).contains(target) {
             posix_spawn_file_actions_adddup2(&actions, source, target)
         }
-        for (offset, fd) in passed.enumerated() {
+        // The copies are made one after another, so a descriptor to pass that is itself one of
+        // the targets (a socket systemd passed as 3, shared memory opened after it was moved)
+        // would be overwritten before it is copied: each is passed from a duplicate above them all.
+        let firstFree = 3 + Int32(passed.count)
+        var sources: [Int32] = []
+        defer { for source in sources { close(source) } }
+        for fd in passed {
+            let copy = fcntl(fd, F_DUPFD_CLOEXEC, firstFree)
+            guard copy >= 0 else { throw Failure(description: "cannot pass descriptor \(fd) to \(executable): \(String(cString: strerror(errno)))") }
+            sources.append(copy)
+        }
+        for (offset, fd) in sources.enumerated() {
             posix_spawn_file_actions_adddup2(&actions, fd, 3 + Int32(offset))
         }
-        portcullis_spawn_closefrom(&actions, 3 + Int32(passed.count))
+        portcullis_spawn_closefrom(&actions, firstFree)
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)

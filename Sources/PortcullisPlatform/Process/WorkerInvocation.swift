@@ -1,8 +1,8 @@
 /// How a master starts one worker: the arguments after `portcullis worker`, written by the
 /// master and read by the worker through this one type, so the two cannot disagree.
 ///
-/// The descriptors are fixed: the control socket is 3, the in-flight board 4 and the
-/// listening sockets 5, 6, … in the order of ``listeners``. The configuration inputs are the
+/// The descriptors are fixed: the control socket is 3, the in-flight board 4, the node's
+/// connection shares 5 and the listening sockets 6, 7, … in the order of ``listeners``. The configuration inputs are the
 /// master's own, so the worker loads exactly the configuration the master did.
 public struct WorkerInvocation: Sendable, Equatable {
     /// A listening socket the worker inherits.
@@ -26,14 +26,18 @@ public struct WorkerInvocation: Sendable, Equatable {
     public static let controlDescriptor: Int32 = 3
     /// The shared memory where the worker keeps the IDs of the requests it serves.
     public static let inFlightDescriptor: Int32 = 4
+    /// The shared memory where the node's workers keep how many connections each holds.
+    public static let sharesDescriptor: Int32 = 5
     /// The first listening socket; the others follow.
-    public static let firstListenerDescriptor: Int32 = 5
+    public static let firstListenerDescriptor: Int32 = 6
 
     public var index: Int
     public var generation: Int
     /// The ID of the master's node, shared by its workers.
     public var node: String
     public var listeners: [InheritedSocket]
+    /// The worker's line in the node's ``ConnectionShares``; nil: it does not balance.
+    public var shareSlot: Int?
     /// `--config`, `--profile`, `--workers` and `--listen` as the master was given them.
     public var configFile: String?
     public var profile: String?
@@ -41,13 +45,14 @@ public struct WorkerInvocation: Sendable, Equatable {
     public var listen: [String]
 
     public init(
-        index: Int, generation: Int, node: String, listeners: [InheritedSocket],
+        index: Int, generation: Int, node: String, listeners: [InheritedSocket], shareSlot: Int? = nil,
         configFile: String? = nil, profile: String? = nil, workers: Int? = nil, listen: [String] = []
     ) {
         self.index = index
         self.generation = generation
         self.node = node
         self.listeners = listeners
+        self.shareSlot = shareSlot
         self.configFile = configFile
         self.profile = profile
         self.workers = workers
@@ -70,6 +75,7 @@ public struct WorkerInvocation: Sendable, Equatable {
         for (offset, socket) in listeners.enumerated() {
             arguments += ["--listen-fd", "\(Self.descriptor(ofListener: offset))=" + (socket.tls ? "tls:" : "") + socket.address]
         }
+        if let shareSlot { arguments += ["--share-slot", "\(shareSlot)"] }
         if let configFile { arguments += ["--config", configFile] }
         if let profile { arguments += ["--profile", profile] }
         if let workers { arguments += ["--workers", "\(workers)"] }
@@ -83,6 +89,7 @@ public struct WorkerInvocation: Sendable, Equatable {
         var generation: Int?
         var node: String?
         var listeners: [InheritedSocket] = []
+        var shareSlot: Int?
         var configFile: String?
         var profile: String?
         var workers: Int?
@@ -95,6 +102,11 @@ public struct WorkerInvocation: Sendable, Equatable {
             case "--generation": generation = Int(value)
             case "--node": node = value
             case "--listen-fd": listeners.append(try Self.inherited(value, expected: Self.descriptor(ofListener: listeners.count)))
+            case "--share-slot":
+                guard let slot = Int(value), (0..<ConnectionShares.slotCount).contains(slot) else {
+                    throw ParseError(description: "--share-slot takes a slot below \(ConnectionShares.slotCount), got \(value)")
+                }
+                shareSlot = slot
             case "--config": configFile = value
             case "--profile": profile = value
             case "--workers":
@@ -108,7 +120,7 @@ public struct WorkerInvocation: Sendable, Equatable {
             throw ParseError(description: "--index, --generation and --node are required, as numbers and an ID")
         }
         self.init(
-            index: index, generation: generation, node: node, listeners: listeners,
+            index: index, generation: generation, node: node, listeners: listeners, shareSlot: shareSlot,
             configFile: configFile, profile: profile, workers: workers, listen: listen)
     }
 

@@ -9,6 +9,7 @@ import NIOExtras
 import NIOPosix
 import PortcullisApp
 import PortcullisHTTP
+import PortcullisPlatform
 import ServiceLifecycle
 import Synchronization
 
@@ -35,10 +36,12 @@ public final class HTTPServer: Service {
     let load: LoadCounter
     private let date = HTTPDate()
     private let accepted = AcceptedConnections()
-    private let connections: ConnectionLimit
+    private let connections: AcceptGate
 
     /// - Parameters:
     ///   - load: counts the responses and connections this server serves.
+    ///   - shares: the node's connection shares and this worker's slot in them, when a master
+    ///     runs several workers and `server.balance_accepts` is on.
     ///   - onListening: called once every listener is bound, with the bound addresses.
     public init(
         app: PortcullisApplication,
@@ -46,11 +49,13 @@ public final class HTTPServer: Service {
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         requestLimit: RequestLimit? = nil,
         load: LoadCounter = LoadCounter(),
+        shares: (shares: ConnectionShares, slot: Int)? = nil,
         onListening: @escaping @Sendable ([SocketAddress]) async -> Void = { _ in }
     ) {
         self.requestLimit = requestLimit
         self.load = load
-        self.connections = ConnectionLimit(limit: app.config.server.maxConnections, load: load)
+        let balance = app.config.server.balanceAccepts ? shares.map { AcceptGate.Balance(shares: $0.shares, slot: $0.slot) } : nil
+        self.connections = AcceptGate(limit: app.config.server.maxConnections, load: load, balance: balance)
         self.app = app
         self.listeners = listeners
         self.eventLoopGroup = eventLoopGroup
@@ -70,6 +75,7 @@ public final class HTTPServer: Service {
             for channel in channels {
                 group.addTask { await channel.accept(self.logger) }
             }
+            group.addTask { await self.connections.watchShares() }
             do {
                 try await gracefulShutdown()
             } catch {

@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import PortcullisApp
+import PortcullisPlatform
 import ServiceLifecycle
 import UnixSignals
 
@@ -13,18 +14,21 @@ public enum ServingProcess {
     /// Serves `app` on `listeners` until stopped. Returns normally after a graceful or immediate stop.
     /// - Parameters:
     ///   - load: counts what the server serves, for the worker's heartbeat.
+    ///   - shares: the node's connection shares and this worker's slot, for balanced accepts.
     ///   - companions: services that run beside the server; when one returns, the process stops gracefully.
     public static func run(
         app: PortcullisApplication,
         listeners: [Listener],
         requestLimit: RequestLimit? = nil,
         load: LoadCounter = LoadCounter(),
+        shares: (shares: ConnectionShares, slot: Int)? = nil,
         companions: [any Service] = [],
         onListening: @escaping @Sendable ([SocketAddress]) async -> Void = { _ in }
     ) async throws {
         let logger = app.loggers.logger("portcullis.lifecycle")
         try await app.lifecycle.run(logger: logger) {
-            let server = HTTPServer(app: app, listeners: listeners, requestLimit: requestLimit, load: load, onListening: onListening)
+            let server = HTTPServer(
+                app: app, listeners: listeners, requestLimit: requestLimit, load: load, shares: shares, onListening: onListening)
             let services = app.services + [Together(services: [server] + app.workloads)] + companions
             let group = ServiceGroup(configuration: .init(
                 services: services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) },

@@ -12,6 +12,8 @@ public enum WorkerProcess {
         case configuration([ConfigProblem])
         /// The in-flight board at descriptor 4 cannot be mapped.
         case inFlightBoard
+        /// The connection shares at descriptor 5 cannot be mapped.
+        case connectionShares
         /// Serving failed; already logged.
         case serving
 
@@ -19,6 +21,7 @@ public enum WorkerProcess {
             switch self {
             case .configuration(let problems): problems.map(\.description).joined(separator: "\n")
             case .inFlightBoard: "the in-flight board at descriptor \(WorkerInvocation.inFlightDescriptor) cannot be mapped"
+            case .connectionShares: "the connection shares at descriptor \(WorkerInvocation.sharesDescriptor) cannot be mapped"
             case .serving: "could not serve"
             }
         }
@@ -42,12 +45,14 @@ public enum WorkerProcess {
             ? RequestLimit(limit: config.server.maxRequests + Int.random(in: 0...config.server.maxRequestsJitter)) { control.recycle() }
             : nil
         guard let inFlight = InFlightRequests(fd: WorkerInvocation.inFlightDescriptor) else { throw .inFlightBoard }
+        guard let shares = ConnectionShares(fd: WorkerInvocation.sharesDescriptor) else { throw .connectionShares }
         do {
             let app = try AppFactory.makeApplication(config: config, loggers: loggers, node: invocation.node, inFlight: inFlight)
             control.link(app.hub)
             logger.info("worker starting", metadata: ["generation": "\(invocation.generation)"])
             try await ServingProcess.run(
-                app: app, listeners: Listener.inherited(invocation), requestLimit: limit, load: load, companions: [control]
+                app: app, listeners: Listener.inherited(invocation), requestLimit: limit, load: load,
+                shares: invocation.shareSlot.map { (shares, $0) }, companions: [control]
             ) { _ in control.ready() }
         } catch {
             control.finish()
