@@ -29,7 +29,7 @@ import Testing
 
     /// Values outside the digit-by-digit path go through `String(Double)`.
     @Test func otherNumbersAsStringWritesThem() {
-        for value in [0.0001, 1e-5, 0.1 + 0.2, 1.0 / 3, 1e9, 1e9 + 0.5, 123_456_789_012.5, 1e16, 1e300, 5e-324, -2.5e-7] {
+        for value in [0.0001, 1e-5, 0.1 + 0.2, 1.0 / 3, 1e9, 1e9 + 0.5, 123_456_789_012.5, 1e16, 1e300, Double.leastNonzeroMagnitude, -2.5e-7] {
             #expect(written { $0.number(value) } == String(value))
         }
     }

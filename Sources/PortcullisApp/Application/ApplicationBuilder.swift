@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
-public import PortcullisHTTP
+import PortcullisHTTP
 public import PortcullisPlatform
 public import ServiceLifecycle
 

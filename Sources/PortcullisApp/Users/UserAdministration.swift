@@ -1,5 +1,5 @@
 public import Logging
-public import PortcullisHTTP
+import PortcullisHTTP
 public import PortcullisPlatform
 import PortcullisPersistence
 

@@ -1,5 +1,5 @@
-public import NIOCore
-public import PortcullisPlatform
+import NIOCore
+import PortcullisPlatform
 
 extension IPAddress {
     /// The address of an accepted connection, read from the socket address itself: what

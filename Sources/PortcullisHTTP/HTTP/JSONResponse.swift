@@ -1,7 +1,7 @@
 import Foundation
 public import HTTPTypes
 public import Hummingbird
-public import NIOCore
+import NIOCore
 
 /// JSON success responses, with the API's content type.
 public enum JSONResponse {

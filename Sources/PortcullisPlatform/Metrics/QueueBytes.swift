@@ -1,4 +1,4 @@
-public import CoreMetrics
+import CoreMetrics
 import Synchronization
 
 /// A queue that input can fill, bounded in bytes: what it holds now.

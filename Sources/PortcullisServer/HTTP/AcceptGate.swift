@@ -112,7 +112,7 @@ final class AcceptGate: Sendable {
     /// and the last one to run must leave the listener as the latest state wants it.
     private func apply(_ change: Change?) {
         for listener in change ?? [] {
-            let follow = { [self] in
+            let follow: @Sendable () -> Void = { [self] in
                 let accepting = state.withLock { !$0.paused && !$0.stopped }
                 _ = listener.setOption(.autoRead, value: accepting)
             }
