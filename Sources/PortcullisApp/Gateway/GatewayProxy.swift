@@ -146,12 +146,12 @@ final class GatewayProxy: EdgeGateway {
         guard let chosen = route.pool.pick() else { throw APIError.unavailable("No upstream of \(route.config.prefix) is available.") }
         let upstream = route.pool.upstreams[chosen]
         context.accessNotes.add(.init("upstream", .text(upstream.description)))
-        guard case .tcp(let host, let port, let tls) = upstream.address else {
+        guard case .tcp(_, _, let tls) = upstream.address else {
             route.pool.finished(chosen, failed: false)
             throw APIError.badGateway("WebSockets cannot be relayed to the unix socket \(upstream.description).")
         }
-        let authority = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
-        let url = (tls ? "wss://" : "ws://") + authority + upstream.basePath + path
+        // http://… becomes ws://…, https://… wss://….
+        let url = "ws" + Self.url(of: upstream, path: path).dropFirst(4)
         let pool = route.pool
         let timeouts = route.config.timeouts
         let started = ContinuousClock.now
