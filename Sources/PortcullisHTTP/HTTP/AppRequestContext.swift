@@ -15,9 +15,9 @@ public struct AppRequestContext: RequestContext {
     public var origin: TrustedProxies.Origin
     /// This server's span of the request's W3C trace; set by ``RequestIdentity``. What the
     /// request calls gets `trace.traceParentHeaderValue`.
-    public var trace = TraceContext(traceID: .null, spanID: .null, flags: [], state: TraceState([]))
-    /// The trace ID as 32 hex digits, as log lines, access lines and jobs carry it.
-    public var traceID: String { trace.traceID.description }
+    public internal(set) var trace = RequestIdentity.noTrace
+    /// The trace ID as 32 hex digits, as log lines, access lines and jobs carry it; set with `trace`.
+    public internal(set) var traceID = ""
     /// Whether the connection to this server is TLS; set by the server that accepted it.
     public var viaTLS = false
     /// Set by the server when the request asks for a WebSocket upgrade; nil for plain HTTP.

@@ -20,6 +20,7 @@ public struct RequestIdentity: Sendable {
         context.requestID = request.headers.value(.xRequestID).flatMap(Self.acceptable) ?? Self.newID()
         context.logger[metadataKey: "request_id"] = .string(context.requestID)
         context.trace = Self.trace(continuing: request.headers.value(.traceparent))
+        context.traceID = context.trace.traceID.description
         context.logger[metadataKey: "trace_id"] = .string(context.traceID)
         context.origin = proxies.resolve(peer: context.peer, directScheme: context.viaTLS ? "https" : "http", headers: request.headers)
     }
@@ -41,8 +42,12 @@ public struct RequestIdentity: Sendable {
         if let traceparent, let parent = try? TraceContext(traceParentHeaderValue: traceparent) {
             return TraceContext(traceID: parent.traceID, spanID: SpanID(span.0), flags: parent.flags, state: parent.state)
         }
-        return TraceContext(traceID: TraceID(random.next128()), spanID: SpanID(span.1), flags: [], state: TraceState([]))
+        return TraceContext(traceID: TraceID(random.next128()), spanID: SpanID(span.1), flags: [], state: noTrace.state)
     }
+
+    /// A context's trace before this stage runs. Made once: an empty `TraceState` builds an
+    /// ordered dictionary, which cost two allocations and generic-metadata lookups per request.
+    static let noTrace = TraceContext(traceID: .null, spanID: .null, flags: [], state: TraceState([]))
 
     /// 32 random hex digits.
     static func newID() -> String {
