@@ -220,6 +220,10 @@ final class GatewayProxy: EdgeGateway {
             configuration.redirectConfiguration = .disallow
             configuration.decompression = .disabled
             configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)
+            // The trace goes upstream in our own `traceparent`; the client's span attributes
+            // (URL parsed again, attribute sets built for a tracer that records nothing) cost
+            // every proxied request some 7 % of its worker's time.
+            configuration.tracing.tracer = nil
             let client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
             clients[index] = client
             return client

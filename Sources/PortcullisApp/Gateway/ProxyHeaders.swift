@@ -22,9 +22,16 @@ enum ProxyHeaders {
         for value in fields[values: .connection] {
             for token in value.split(separator: ",") { named.insert(token.trimmingCharacters(in: .whitespaces).lowercased()) }
         }
-        let hopByHop: Set<HTTPField.Name> = [.connection, keepAlive, proxyConnection, .te, .trailer, .transferEncoding, .upgrade]
-        return HTTPFields(fields.filter { !hopByHop.contains($0.name) && !named.contains($0.name.canonicalName) })
+        guard named.isEmpty else {
+            return HTTPFields(fields.filter { !hopByHop.contains($0.name) && !named.contains($0.name.canonicalName) })
+        }
+        // The common case: no `Connection` names a field, and most messages carry no hop-by-hop field at all.
+        guard fields.contains(where: { hopByHop.contains($0.name) }) else { return fields }
+        return HTTPFields(fields.filter { !hopByHop.contains($0.name) })
     }
+
+    /// The fields HTTP/1.1 defines as hop-by-hop (RFC 9110 §7.6.1).
+    static let hopByHop: Set<HTTPField.Name> = [.connection, keepAlive, proxyConnection, .te, .trailer, .transferEncoding, .upgrade]
 
     /// The request's fields as the upstream gets them: end to end, no identity headers, the
     /// forwarding fields, `X-Request-ID` and `traceparent` ours. (HTTPTypes keeps the host in
