@@ -23,6 +23,33 @@ import Testing
         }
     }
 
+    /// A client that sends far more than it reads for a while, then reads one for each it
+    /// sends: its echoes come back in order, whether the reading task wrote them itself or
+    /// queued them behind others while the connection was full.
+    @Test func echoesComeBackInOrderWhileTheConnectionFillsAndDrains() async throws {
+        try await withLiveServer(overrides: ["ws.send_queue_messages": "100000", "ws.send_queue_bytes": "16777216"]) { server in
+            let client = try await WebSocketTestClient.open(port: server.port, path: "/ws/echo", receiveBuffer: 4096)
+            // 150 × 60 kB is more than the kernel (4 MiB at most) and NIO (64 KiB) buffer for a
+            // client that does not read, so the connection stops being writable and echoes queue.
+            let padding = String(repeating: "z", count: 60_000)
+            var expected = 0
+            var inOrder = true
+            func readOne() async {
+                let frame = await client.next()
+                inOrder = inOrder && frame?.text == "Echo: \(expected) \(padding)"
+                expected += 1
+            }
+            for index in 0..<150 { try await client.sendText("\(index) \(padding)") }
+            for index in 150..<600 {
+                await readOne()
+                try await client.sendText("\(index) \(padding)")
+            }
+            while expected < 600, inOrder { await readOne() }
+            #expect(inOrder, "echo \(expected - 1) came out of order or not at all")
+            #expect(!server.logs.text.contains("slow consumer"))
+        }
+    }
+
     @Test func aPlainRequestToAWebSocketRouteGets426() async throws {
         try await withLiveServer { server in
             let response = try await server.get("/ws/echo")

@@ -63,8 +63,8 @@ enum WebSocketBlueprint {
         blueprint.get("echo") { request, context in
             try handshake(request, context, settings) { peer, message in
                 switch message {
-                case .text(let text): peer.send(.text("Echo: " + text))
-                case .binary(let bytes): peer.send(.binary(bytes))
+                case .text(let text): await peer.reply(.text("Echo: " + text))
+                case .binary(let bytes): await peer.reply(.binary(bytes))
                 }
             }
         }

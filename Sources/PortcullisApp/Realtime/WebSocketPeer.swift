@@ -12,8 +12,9 @@ import Synchronization
 /// within what the worker's ``SendBudget`` has left, and is closed with 1008 "slow consumer"
 /// instead of slowing whoever publishes to it.
 final class WebSocketPeer: HubSubscriber, ClosableSession, Sendable {
-    /// The queue's bytes, and whether the session ended (what is left was given back).
+    /// The queue's messages and bytes, and whether the session ended (what is left was given back).
     private struct Queued {
+        var messages = 0
         var bytes = 0
         var ended = false
     }
@@ -50,6 +51,7 @@ final class WebSocketPeer: HubSubscriber, ClosableSession, Sendable {
             guard queued.bytes == 0 || queued.bytes + size <= byteLimit, budget.reserve(size) else { return false }
             switch queueInput.yield(payload) {
             case .enqueued:
+                queued.messages += 1
                 queued.bytes += size
                 return true
             case .dropped:
@@ -66,6 +68,30 @@ final class WebSocketPeer: HubSubscriber, ClosableSession, Sendable {
         }
     }
 
+    /// Answers the message the session is handling. While nothing is queued and the connection
+    /// takes writes without waiting (it is writable: its peer reads), the reading task hands
+    /// the frame to the connection itself, which spares a request–response session such as
+    /// echo a hand-over to the writer task, a thread switch, per message. Otherwise the frame
+    /// joins the queue behind what is there, and a peer that does not read fills it and is
+    /// closed as a slow consumer, as with ``send(_:)``.
+    func reply(_ payload: HubMessage.Payload) async {
+        guard !closing.load(ordering: .relaxed) else { return }
+        guard context.channel.isWritable, queued.withLock({ $0.messages == 0 && !$0.ended }) else { return send(payload) }
+        do {
+            try await write(payload)
+            Self.messagesSent.increment()
+        } catch {
+            // The connection is closing; the reading loop ends with it.
+        }
+    }
+
+    private func write(_ payload: HubMessage.Payload) async throws {
+        switch payload {
+        case .text(let text): try await outbound.write(.text(text))
+        case .binary(let bytes): try await outbound.write(.binary(bytes))
+        }
+    }
+
     /// Frames handed to the connection, for the node's metrics.
     static let messagesSent = CoreMetrics.Counter(label: "portcullis_ws_messages_sent_total")
 
@@ -74,6 +100,7 @@ final class WebSocketPeer: HubSubscriber, ClosableSession, Sendable {
         Self.messagesSent.increment()
         queued.withLock { queued in
             guard !queued.ended else { return }
+            queued.messages -= 1
             queued.bytes -= size
             budget.release(size)
         }
@@ -86,6 +113,7 @@ final class WebSocketPeer: HubSubscriber, ClosableSession, Sendable {
             guard !queued.ended else { return }
             queued.ended = true
             budget.release(queued.bytes)
+            queued.messages = 0
             queued.bytes = 0
         }
     }
@@ -116,10 +144,7 @@ final class WebSocketPeer: HubSubscriber, ClosableSession, Sendable {
                     defer { dequeued(payload.byteCount) }
                     guard !closing.load(ordering: .relaxed) else { return }
                     do {
-                        switch payload {
-                        case .text(let text): try await outbound.write(.text(text))
-                        case .binary(let bytes): try await outbound.write(.binary(bytes))
-                        }
+                        try await write(payload)
                     } catch {
                         return
                     }
