@@ -82,7 +82,6 @@ public final class Master {
     /// The workers' summed metrics and the master's own.
     private var nodeMetrics = NodeMetrics()
     private let masterMetrics: MasterMetrics
-    private var metricsServer: Task<Void, Never>?
 
     /// - Parameters:
     ///   - build: this binary's version and revision; every worker must report the same.
@@ -171,7 +170,6 @@ public final class Master {
         }
         control?.serve(events: queue)
         serveMetrics()
-        defer { metricsServer?.cancel() }
         let ticker = Task { [queue] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(100))
@@ -349,17 +347,12 @@ public final class Master {
     private func serveMetrics() {
         guard let address = config.metrics.listen else { return }
         masterMetrics.bootstrap()
-        let logger = self.logger
-        metricsServer = Task { [queue, gauges, masterMetrics] in
-            do {
-                try await MetricsServer.run(on: address, logger: logger) {
-                    let snapshot = await withCheckedContinuation { queue.yield(.scrape($0)) }
-                    return masterMetrics.render(snapshot) + MasterMetrics.render(await gauges(snapshot.config))
-                }
-            } catch {
-                logger.error("cannot serve metrics", metadata: ["address": .string(address.description), "error": .string("\(error)")])
-            }
+        let server = MetricsServer(on: address, logger: logger) { [queue, gauges, masterMetrics] in
+            let snapshot = await withCheckedContinuation { queue.yield(.scrape($0)) }
+            return masterMetrics.render(snapshot) + MasterMetrics.render(await gauges(snapshot.config))
         }
+        // Stopped with the start-up work's undoing, once the last worker has exited.
+        shutdowns.append { await server.stop() }
     }
 
     private func metricsSnapshot() -> MetricsSnapshot {

@@ -149,6 +149,9 @@ import Testing
             #expect(other.status == .notFound)
             serve.signal(SIGTERM)
             #expect(try await serve.waitForExit() == 0)
+            // The metrics listener closes as gracefully as the rest: no error line on the way out.
+            let errors = serve.records.filter { ["error", "critical"].contains($0["level"] as? String) }
+            #expect(errors.isEmpty, "\(errors)")
         }
     }
 
