@@ -8,7 +8,8 @@ extension FuzzTarget {
     static let config = FuzzTarget(name: "config") { bytes in
         let parts = bytes.split(separator: 0, maxSplits: 1, omittingEmptySubsequences: false)
         let file = configFile
-        FileManager.default.createFile(atPath: file, contents: Data(parts.first ?? []))
+        // A harness that cannot write its file tests nothing: stop loudly, not with every run "passing".
+        precondition(FileManager.default.createFile(atPath: file, contents: Data(parts.first ?? [])), "cannot write \(file)")
         var environment: [String: String] = [:]
         if parts.count > 1 {
             for line in Array(parts[1]).text.split(separator: "\n") {
