@@ -26,6 +26,43 @@ import Testing
         }
     }
 
+    /// RFC 9112 §9.6: a client may finish sending a body the server refused before it reads the
+    /// answer (AsyncHTTPClient does). Had the server closed at once, those writes would meet a
+    /// reset and the client would report "I/O on closed channel" instead of the 413.
+    @Test func aClientThatFinishesSendingARefusedBodyIsNotReset() async throws {
+        try await withLiveServer(overrides: ["server.max_body_bytes": "100"], customize: echo) { server in
+            let connection = try RawConnection(port: server.port)
+            try connection.send("POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100000\r\n\r\n")
+            let answer = await connection.read(timeout: 10, until: isCompleteResponse)
+            #expect(answer.text.hasPrefix("HTTP/1.1 413"))
+            var failure: String?
+            for _ in 0..<20 where failure == nil {
+                do { try connection.send(bytes: [UInt8](repeating: 0x78, count: 5000)) } catch { failure = "\(error)" }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(failure == nil, "the rest of the body was written without a reset")
+            #expect(await connection.readUntilClosed(timeout: 10).closedByServer)
+        }
+    }
+
+    @Test func aClientThatGoesOnSendingARefusedBodyIsCutOff() async throws {
+        try await withLiveServer(overrides: ["server.max_body_bytes": "100"], customize: echo) { server in
+            let connection = try RawConnection(port: server.port)
+            try connection.send("POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100000000000\r\n\r\n")
+            let reading = await connection.readUntilClosed(timeout: 10)
+            #expect(reading.text.hasPrefix("HTTP/1.1 413"))
+            #expect(reading.closedByServer, "the response is followed by the end of the server's side")
+            let chunk = [UInt8](repeating: 0x78, count: 65536)
+            let giveUp = ContinuousClock.now + .seconds(30)
+            var cut = false
+            while !cut && ContinuousClock.now < giveUp {
+                do { try connection.send(bytes: chunk) } catch { cut = true }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(cut, "the rest of a refused body is read for a bounded time, not forever")
+        }
+    }
+
     @Test func aChunkedBodyWithinTheLimitIsServed() async throws {
         try await withLiveServer(overrides: ["server.max_body_bytes": "100"], customize: echo) { server in
             let connection = try RawConnection(port: server.port)

@@ -180,10 +180,7 @@ public final class HTTPServer: Service {
             let served = load.responded()
             if requestLimit?.isLast(served) == true { response.headers.closeConnection() }
             try await writer.write(response: response.head, body: response.body)
-            // The rest of a refused body is not worth reading: stop reading and let the connection close.
-            if response.headers.closesConnection {
-                try? await channel.close(mode: .input)
-            }
+            if response.headers.closesConnection { await LingeringClose.begin(channel) }
         }
     }
 
