@@ -41,315 +41,307 @@ import Testing
     }
 
     @Test func aTokenRouteSendsTheIdentityTheForwardingHeadersAndTheTraceAndDropsHopByHopOnes() async throws {
-        let upstream = try await TestUpstream.start("a")
-        defer { upstream.stop() }
-        try await Self.withGateway("""
-                - prefix: /svc/
-                  upstreams: [http://127.0.0.1:\(upstream.port)/echo]
-                  strip_prefix: true
-            """) { serve, port, token in
-            let anonymous = try await Self.request(port, "/svc/orders")
-            #expect(anonymous.status == .unauthorized)
-            #expect(anonymous.headers.first(name: "WWW-Authenticate") == "Bearer")
-            #expect(Self.json(anonymous.body)["error"] as? String == "Unauthorized")
-            #expect(upstream.paths.isEmpty, "a request without a token never reaches the upstream")
+        try await TestUpstream.with("a") { upstream in
+            try await Self.withGateway("""
+                    - prefix: /svc/
+                      upstreams: [http://127.0.0.1:\(upstream.port)/echo]
+                      strip_prefix: true
+                """) { serve, port, token in
+                let anonymous = try await Self.request(port, "/svc/orders")
+                #expect(anonymous.status == .unauthorized)
+                #expect(anonymous.headers.first(name: "WWW-Authenticate") == "Bearer")
+                #expect(Self.json(anonymous.body)["error"] as? String == "Unauthorized")
+                #expect(upstream.paths.isEmpty, "a request without a token never reaches the upstream")
 
-            let traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
-            let answer = try await Self.request(port, "/svc/orders/7?sort=asc", headers: [
-                ("Authorization", "Bearer \(token)"), ("X-Auth-Request-User", "mallory"), ("X-Auth-Request-Email", "m@evil"),
-                ("Connection", "X-Private"), ("X-Private", "secret"), ("Keep-Alive", "timeout=5"), ("X-Forwarded-For", "6.6.6.6"),
-                ("X-Request-ID", "gw-1"), ("traceparent", traceparent), ("X-Custom", "kept"),
-            ])
-            #expect(answer.status == .ok)
-            let echo = Self.json(answer.body)
-            let headers = echo["headers"] as? [String: String] ?? [:]
-            #expect(echo["path"] as? String == "/echo/orders/7", "the prefix stripped, the upstream's base path added")
-            #expect(echo["query"] as? String == "sort=asc")
-            #expect(headers["x-auth-request-user"] == "olga")
-            #expect(headers["x-auth-request-user-id"] == "1")
-            #expect(headers["x-auth-request-email"] == "olga@example.com")
-            #expect(headers["x-private"] == nil, "named in Connection: hop by hop")
-            #expect(headers["keep-alive"] == nil)
-            #expect(headers["x-forwarded-for"] == "127.0.0.1", "the client as Portcullis resolved it, not what it claimed")
-            #expect(headers["x-forwarded-proto"] == "http")
-            #expect(headers["x-forwarded-host"] == "127.0.0.1:\(port)")
-            #expect(headers["x-request-id"] == "gw-1")
-            #expect(headers["traceparent"]?.hasPrefix("00-4bf92f3577b34da6a3ce929d0e0e4736-") == true, "the same trace")
-            #expect(headers["traceparent"] != traceparent, "our own span")
-            #expect(headers["x-custom"] == "kept")
-            #expect(headers["authorization"] == "Bearer \(token)", "end to end: the upstream may check it too")
+                let traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+                let answer = try await Self.request(port, "/svc/orders/7?sort=asc", headers: [
+                    ("Authorization", "Bearer \(token)"), ("X-Auth-Request-User", "mallory"), ("X-Auth-Request-Email", "m@evil"),
+                    ("Connection", "X-Private"), ("X-Private", "secret"), ("Keep-Alive", "timeout=5"), ("X-Forwarded-For", "6.6.6.6"),
+                    ("X-Request-ID", "gw-1"), ("traceparent", traceparent), ("X-Custom", "kept"),
+                ])
+                #expect(answer.status == .ok)
+                let echo = Self.json(answer.body)
+                let headers = echo["headers"] as? [String: String] ?? [:]
+                #expect(echo["path"] as? String == "/echo/orders/7", "the prefix stripped, the upstream's base path added")
+                #expect(echo["query"] as? String == "sort=asc")
+                #expect(headers["x-auth-request-user"] == "olga")
+                #expect(headers["x-auth-request-user-id"] == "1")
+                #expect(headers["x-auth-request-email"] == "olga@example.com")
+                #expect(headers["x-private"] == nil, "named in Connection: hop by hop")
+                #expect(headers["keep-alive"] == nil)
+                #expect(headers["x-forwarded-for"] == "127.0.0.1", "the client as Portcullis resolved it, not what it claimed")
+                #expect(headers["x-forwarded-proto"] == "http")
+                #expect(headers["x-forwarded-host"] == "127.0.0.1:\(port)")
+                #expect(headers["x-request-id"] == "gw-1")
+                #expect(headers["traceparent"]?.hasPrefix("00-4bf92f3577b34da6a3ce929d0e0e4736-") == true, "the same trace")
+                #expect(headers["traceparent"] != traceparent, "our own span")
+                #expect(headers["x-custom"] == "kept")
+                #expect(headers["authorization"] == "Bearer \(token)", "end to end: the upstream may check it too")
 
-            try await waitUntil("the access line") { serve.records.contains { $0["request_id"] as? String == "gw-1" } }
-            let line = try #require(serve.records.first { $0["request_id"] as? String == "gw-1" })
-            #expect(line["upstream"] as? String == "http://127.0.0.1:\(upstream.port)/echo")
-            #expect(line["upstream_status"] as? Int == 200)
-            #expect(line["upstream_ms"] is Double)
-            #expect(line["status"] as? Int == 200)
-            #expect(line["path"] as? String == "/svc/orders/7")
+                try await waitUntil("the access line") { serve.records.contains { $0["request_id"] as? String == "gw-1" } }
+                let line = try #require(serve.records.first { $0["request_id"] as? String == "gw-1" })
+                #expect(line["upstream"] as? String == "http://127.0.0.1:\(upstream.port)/echo")
+                #expect(line["upstream_status"] as? Int == 200)
+                #expect(line["upstream_ms"] is Double)
+                #expect(line["status"] as? Int == 200)
+                #expect(line["path"] as? String == "/svc/orders/7")
+            }
         }
     }
 
     @Test func forwardedStyleAndLeastOutstandingBalance() async throws {
-        let a = try await TestUpstream.start("a")
-        let b = try await TestUpstream.start("b")
-        defer {
-            a.stop()
-            b.stop()
-        }
-        try await Self.withGateway("""
-                - prefix: /lo/
-                  upstreams: [http://127.0.0.1:\(a.port), http://127.0.0.1:\(b.port)]
-                  auth: none
-                  strip_prefix: true
-                  balance: least_outstanding
-            """, extra: ["PORTCULLIS_SERVER_FORWARDED_HEADER": "forwarded"]) { _, port, _ in
-            let echo = Self.json(try await Self.request(port, "/lo/echo").body)
-            let headers = echo["headers"] as? [String: String] ?? [:]
-            #expect(headers["forwarded"] == #"for=127.0.0.1;proto=http;host="127.0.0.1:\#(port)""#)
-            #expect(headers["x-forwarded-for"] == nil && headers["x-forwarded-proto"] == nil)
+        try await TestUpstream.with("a", "b") { a, b in
+            try await Self.withGateway("""
+                    - prefix: /lo/
+                      upstreams: [http://127.0.0.1:\(a.port), http://127.0.0.1:\(b.port)]
+                      auth: none
+                      strip_prefix: true
+                      balance: least_outstanding
+                """, extra: ["PORTCULLIS_SERVER_FORWARDED_HEADER": "forwarded"]) { _, port, _ in
+                let echo = Self.json(try await Self.request(port, "/lo/echo").body)
+                let headers = echo["headers"] as? [String: String] ?? [:]
+                #expect(headers["forwarded"] == #"for=127.0.0.1;proto=http;host="127.0.0.1:\#(port)""#)
+                #expect(headers["x-forwarded-for"] == nil && headers["x-forwarded-proto"] == nil)
 
-            let slow = Task { try await Self.request(port, "/lo/slow") }
-            try await waitUntil("the slow request to reach an upstream") { a.paths.contains("/slow") || b.paths.contains("/slow") }
-            let busy = a.paths.contains("/slow") ? "a" : "b"
-            for _ in 0..<3 {
-                let answer = Self.json(try await Self.request(port, "/lo/echo").body)
-                #expect(answer["upstream"] as? String != busy, "the upstream with a request outstanding is passed over")
+                let slow = Task { try await Self.request(port, "/lo/slow") }
+                try await waitUntil("the slow request to reach an upstream") { a.paths.contains("/slow") || b.paths.contains("/slow") }
+                let busy = a.paths.contains("/slow") ? "a" : "b"
+                for _ in 0..<3 {
+                    let answer = Self.json(try await Self.request(port, "/lo/echo").body)
+                    #expect(answer["upstream"] as? String != busy, "the upstream with a request outstanding is passed over")
+                }
+                #expect(try await slow.value.status == .ok)
             }
-            #expect(try await slow.value.status == .ok)
         }
     }
 
     @Test func aUnixSocketUpstreamAndARouteWideLimit() async throws {
         try await withTemporaryDirectory { sockets in
-            let upstream = try await TestUpstream.start("unix", socket: sockets.path + "/svc.sock")
-            defer { upstream.stop() }
-            try await Self.withGateway("""
-                    - prefix: /local/
-                      upstreams: [unix:\(sockets.path)/svc.sock]
-                      auth: none
-                      strip_prefix: true
-                      rate_limit: {rate: 1/min, burst: 2, key: route}
-                """) { _, port, _ in
-                let echo = try await Self.request(port, "/local/echo/a?b=c", headers: [("X-Forwarded-For", "10.0.0.1")])
-                #expect(echo.status == .ok)
-                #expect(Self.json(echo.body)["path"] as? String == "/echo/a")
-                #expect(Self.json(echo.body)["query"] as? String == "b=c")
-                // key: route counts everyone together: the third request overall is the last one admitted.
-                #expect(try await Self.request(port, "/local/status/200").status == .ok)
-                #expect(try await Self.request(port, "/local/status/200").status == .ok)
-                let refused = try await Self.request(port, "/local/status/200")
-                #expect(refused.status == .tooManyRequests)
-                #expect(refused.headers.first(name: "RateLimit-Policy") == #""/local/";q=3;w=180"#)
+            try await TestUpstream.with("unix", socket: sockets.path + "/svc.sock") { upstream in
+                try await Self.withGateway("""
+                        - prefix: /local/
+                          upstreams: [unix:\(sockets.path)/svc.sock]
+                          auth: none
+                          strip_prefix: true
+                          rate_limit: {rate: 1/min, burst: 2, key: route}
+                    """) { _, port, _ in
+                    let echo = try await Self.request(port, "/local/echo/a?b=c", headers: [("X-Forwarded-For", "10.0.0.1")])
+                    #expect(echo.status == .ok)
+                    #expect(Self.json(echo.body)["path"] as? String == "/echo/a")
+                    #expect(Self.json(echo.body)["query"] as? String == "b=c")
+                    // key: route counts everyone together: the third request overall is the last one admitted.
+                    #expect(try await Self.request(port, "/local/status/200").status == .ok)
+                    #expect(try await Self.request(port, "/local/status/200").status == .ok)
+                    let refused = try await Self.request(port, "/local/status/200")
+                    #expect(refused.status == .tooManyRequests)
+                    #expect(refused.headers.first(name: "RateLimit-Policy") == #""/local/";q=3;w=180"#)
+                }
             }
         }
     }
 
     @Test func failuresAre502TimeoutsAre504AndNoUpstreamLeftIs503() async throws {
-        let upstream = try await TestUpstream.start("a")
-        defer { upstream.stop() }
-        let closed = try freeLoopbackPort()
-        let metricsPort = try freeLoopbackPort()
-        try await Self.withGateway("""
-                - prefix: /dead/
-                  upstreams: [http://127.0.0.1:\(closed)]
-                  auth: none
-                  max_fails: 2
-                  fail_timeout: 60
-                - prefix: /slow/
-                  upstreams: [http://127.0.0.1:\(upstream.port)]
-                  auth: none
-                  strip_prefix: true
-                  timeouts: {response: 1}
-            """, extra: ["PORTCULLIS_METRICS_LISTEN": "127.0.0.1:\(metricsPort)"]) { _, port, _ in
-            let first = try await Self.request(port, "/dead/x")
-            #expect(first.status == .badGateway)
-            #expect(Self.json(first.body)["error"] as? String == "BadGateway")
-            #expect(try await Self.request(port, "/dead/x").status == .badGateway)
-            let out = try await Self.request(port, "/dead/x")
-            #expect(out.status == .serviceUnavailable, "two failures in a row: out for fail_timeout")
-            #expect(Self.json(out.body)["error"] as? String == "ServiceUnavailable")
-            #expect(out.headers.first(name: "Retry-After") == "1")
+        try await TestUpstream.with("a") { upstream in
+            let closed = try freeLoopbackPort()
+            let metricsPort = try freeLoopbackPort()
+            try await Self.withGateway("""
+                    - prefix: /dead/
+                      upstreams: [http://127.0.0.1:\(closed)]
+                      auth: none
+                      max_fails: 2
+                      fail_timeout: 60
+                    - prefix: /slow/
+                      upstreams: [http://127.0.0.1:\(upstream.port)]
+                      auth: none
+                      strip_prefix: true
+                      timeouts: {response: 1}
+                """, extra: ["PORTCULLIS_METRICS_LISTEN": "127.0.0.1:\(metricsPort)"]) { _, port, _ in
+                let first = try await Self.request(port, "/dead/x")
+                #expect(first.status == .badGateway)
+                #expect(Self.json(first.body)["error"] as? String == "BadGateway")
+                #expect(try await Self.request(port, "/dead/x").status == .badGateway)
+                let out = try await Self.request(port, "/dead/x")
+                #expect(out.status == .serviceUnavailable, "two failures in a row: out for fail_timeout")
+                #expect(Self.json(out.body)["error"] as? String == "ServiceUnavailable")
+                #expect(out.headers.first(name: "Retry-After") == "1")
 
-            let slow = try await Self.request(port, "/slow/slow")
-            #expect(slow.status == .gatewayTimeout)
-            #expect(Self.json(slow.body)["error"] as? String == "GatewayTimeout")
-            #expect(try await Self.request(port, "/slow/status/503").status == .serviceUnavailable, "an upstream's own status passes through")
+                let slow = try await Self.request(port, "/slow/slow")
+                #expect(slow.status == .gatewayTimeout)
+                #expect(Self.json(slow.body)["error"] as? String == "GatewayTimeout")
+                #expect(try await Self.request(port, "/slow/status/503").status == .serviceUnavailable, "an upstream's own status passes through")
 
-            let dead = "http://127.0.0.1:\(closed)"
-            let live = "http://127.0.0.1:\(upstream.port)"
-            let expected: [(String, String, Double)] = [
-                ("portcullis_upstream_responses_total", #"route="/dead/",upstream="\#(dead)",outcome="unreachable""#, 2),
-                ("portcullis_upstream_ejections_total", #"route="/dead/",upstream="\#(dead)",reason="passive""#, 1),
-                ("portcullis_upstream_responses_total", #"route="/slow/",upstream="\#(live)",outcome="timeout""#, 1),
-                ("portcullis_upstream_responses_total", #"route="/slow/",upstream="\#(live)",outcome="5xx""#, 1),
-                ("portcullis_upstream_response_seconds_count", #"route="/slow/",upstream="\#(live)""#, 1),
-            ]
-            try await waitUntil("the upstream metrics in the scrape", interval: .milliseconds(200)) {
+                let dead = "http://127.0.0.1:\(closed)"
+                let live = "http://127.0.0.1:\(upstream.port)"
+                let expected: [(String, String, Double)] = [
+                    ("portcullis_upstream_responses_total", #"route="/dead/",upstream="\#(dead)",outcome="unreachable""#, 2),
+                    ("portcullis_upstream_ejections_total", #"route="/dead/",upstream="\#(dead)",reason="passive""#, 1),
+                    ("portcullis_upstream_responses_total", #"route="/slow/",upstream="\#(live)",outcome="timeout""#, 1),
+                    ("portcullis_upstream_responses_total", #"route="/slow/",upstream="\#(live)",outcome="5xx""#, 1),
+                    ("portcullis_upstream_response_seconds_count", #"route="/slow/",upstream="\#(live)""#, 1),
+                ]
+                try await waitUntil("the upstream metrics in the scrape", interval: .milliseconds(200)) {
+                    let scrape = try await MetricsProcessTests.scrape(metricsPort)
+                    return expected.allSatisfy { scrape.sum($0.0, matching: $0.1) == $0.2 }
+                }
                 let scrape = try await MetricsProcessTests.scrape(metricsPort)
-                return expected.allSatisfy { scrape.sum($0.0, matching: $0.1) == $0.2 }
+                for (family, labels, value) in expected { #expect(scrape.sum(family, matching: labels) == value, "\(family){\(labels)}") }
+                let check = try await PortcullisBinary.runCommand(
+                    ["/bin/sh", "-c", "promtool check metrics"], environment: ["PATH": "/usr/bin:/bin"], in: "/", input: scrape.text)
+                #expect(check.status == 0, "promtool check metrics: \(check.stdout) \(check.stderr)")
             }
-            let scrape = try await MetricsProcessTests.scrape(metricsPort)
-            for (family, labels, value) in expected { #expect(scrape.sum(family, matching: labels) == value, "\(family){\(labels)}") }
-            let check = try await PortcullisBinary.runCommand(
-                ["/bin/sh", "-c", "promtool check metrics"], environment: ["PATH": "/usr/bin:/bin"], in: "/", input: scrape.text)
-            #expect(check.status == 0, "promtool check metrics: \(check.stdout) \(check.stderr)")
         }
     }
 
     @Test func roundRobinPassiveHealthAndRetriesOnAnotherUpstream() async throws {
-        let a = try await TestUpstream.start("a")
-        let b = try await TestUpstream.start("b")
-        defer {
-            a.stop()
-            b.stop()
-        }
-        let closed = try freeLoopbackPort()
-        try await Self.withGateway("""
-                - prefix: /rr/
-                  upstreams: [http://127.0.0.1:\(a.port)/echo, http://127.0.0.1:\(b.port)/echo]
-                  auth: none
-                  strip_prefix: true
-                - prefix: /failing/
-                  upstreams: [http://127.0.0.1:\(a.port), http://127.0.0.1:\(b.port)]
-                  auth: none
-                  strip_prefix: true
-                  max_fails: 1
-                  fail_timeout: 60
-                - prefix: /retry/
-                  upstreams: [http://127.0.0.1:\(closed), http://127.0.0.1:\(a.port)/echo]
-                  auth: none
-                  strip_prefix: true
-                  max_fails: 100
-            """) { serve, port, _ in
-            var answered: [String] = []
-            for _ in 0..<6 { answered.append(Self.json(try await Self.request(port, "/rr/x").body)["upstream"] as? String ?? "?") }
-            #expect(answered.sorted() == ["a", "a", "a", "b", "b", "b"], "\(answered)")
-            #expect(zip(answered, answered.dropFirst()).allSatisfy { $0 != $1 }, "in turn: \(answered)")
-
-            // /status/500 on whichever is picked takes that upstream out; the next request goes to the other.
-            #expect(try await Self.request(port, "/failing/status/500").status == .internalServerError)
-            let before = (a.paths.count, b.paths.count)
-            for _ in 0..<4 { #expect(try await Self.request(port, "/failing/status/200").status == .ok) }
-            let grew = (a.paths.count - before.0, b.paths.count - before.1)
-            #expect(grew == (4, 0) || grew == (0, 4), "one upstream is out: \(grew)")
-
-            for index in 0..<4 {
-                let retried = try await Self.request(port, "/retry/y", headers: [("X-Request-ID", "retry-\(index)")])
-                #expect(retried.status == .ok, "a GET that cannot connect goes to the other upstream")
-            }
-            try await waitUntil("the retries' access lines") { serve.records.filter { ($0["request_id"] as? String)?.hasPrefix("retry-") == true }.count == 4 }
-            let upstreams = serve.records.filter { ($0["request_id"] as? String)?.hasPrefix("retry-") == true }.compactMap { $0["upstream"] as? String }
-            #expect(upstreams.contains("http://127.0.0.1:\(closed), http://127.0.0.1:\(a.port)/echo"), "both tried, in order: \(upstreams)")
-            // Round robin sends two POSTs to each upstream in turn; the one that meets the closed
-            // port is not tried again, as a body may have been sent.
-            var posted: [UInt] = []
-            for _ in 0..<2 {
-                posted.append(try await Self.request(port, "/retry/y", method: .POST, body: .bytes(ByteBuffer(string: "payload"))).status.code)
-            }
-            #expect(posted.sorted() == [200, 502], "\(posted)")
-        }
-    }
-
-    @Test func anUpstreamThatDiesIsRoutedAroundAndABodyItCutsIsCutForTheClient() async throws {
-        let a = try await TestUpstream.start("a")
-        defer { a.stop() }
-        try await withTemporaryDirectory { directory in
-            // Upstream b is another process, killed outright: Python's static file server
-            // answering /x with what the echo upstream says of itself.
-            try directory.write("x", #"{"upstream":"b"}"#)
-            let bPort = try freeLoopbackPort()
-            let b = try ChildProcess(
-                ["/usr/bin/python3", "-m", "http.server", "--bind", "127.0.0.1", "\(bPort)"], environment: ["PATH": "/usr/bin:/bin"],
-                directory: directory.path, stdout: STDERR_FILENO, stderr: STDERR_FILENO)
-            defer { b.signal(SIGKILL) }
-            try await waitUntil("upstream b to listen", interval: .milliseconds(50)) {
-                (try? await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(bPort)/x"), timeout: .seconds(1)).status) == .ok
-            }
+        try await TestUpstream.with("a", "b") { a, b in
+            let closed = try freeLoopbackPort()
             try await Self.withGateway("""
-                    - prefix: /pair/
-                      upstreams: [http://127.0.0.1:\(a.port)/echo, http://127.0.0.1:\(bPort)]
+                    - prefix: /rr/
+                      upstreams: [http://127.0.0.1:\(a.port)/echo, http://127.0.0.1:\(b.port)/echo]
+                      auth: none
+                      strip_prefix: true
+                    - prefix: /failing/
+                      upstreams: [http://127.0.0.1:\(a.port), http://127.0.0.1:\(b.port)]
                       auth: none
                       strip_prefix: true
                       max_fails: 1
                       fail_timeout: 60
-                    - prefix: /cut/
-                      upstreams: [http://127.0.0.1:\(a.port)]
+                    - prefix: /retry/
+                      upstreams: [http://127.0.0.1:\(closed), http://127.0.0.1:\(a.port)/echo]
                       auth: none
                       strip_prefix: true
-                """) { _, port, _ in
-                var answered: Set<String> = []
-                for _ in 0..<2 { answered.insert(Self.json(try await Self.request(port, "/pair/x").body)["upstream"] as? String ?? "?") }
-                #expect(answered == ["a", "b"])
-                b.signal(SIGKILL)
-                #expect(try await b.waitForExit() != 0)
-                for _ in 0..<6 {
-                    let answer = try await Self.request(port, "/pair/x")
-                    #expect(answer.status == .ok, "the GET that meets b is tried on a: \(answer.body)")
-                    #expect(Self.json(answer.body)["upstream"] as? String == "a")
+                      max_fails: 100
+                """) { serve, port, _ in
+                var answered: [String] = []
+                for _ in 0..<6 { answered.append(Self.json(try await Self.request(port, "/rr/x").body)["upstream"] as? String ?? "?") }
+                #expect(answered.sorted() == ["a", "a", "a", "b", "b", "b"], "\(answered)")
+                #expect(zip(answered, answered.dropFirst()).allSatisfy { $0 != $1 }, "in turn: \(answered)")
+
+                // /status/500 on whichever is picked takes that upstream out; the next request goes to the other.
+                #expect(try await Self.request(port, "/failing/status/500").status == .internalServerError)
+                let before = (a.paths.count, b.paths.count)
+                for _ in 0..<4 { #expect(try await Self.request(port, "/failing/status/200").status == .ok) }
+                let grew = (a.paths.count - before.0, b.paths.count - before.1)
+                #expect(grew == (4, 0) || grew == (0, 4), "one upstream is out: \(grew)")
+
+                for index in 0..<4 {
+                    let retried = try await Self.request(port, "/retry/y", headers: [("X-Request-ID", "retry-\(index)")])
+                    #expect(retried.status == .ok, "a GET that cannot connect goes to the other upstream")
                 }
-                // An upstream that dies after its head was relayed: the client's connection is
-                // cut, never ended as though the body were whole.
-                await #expect(throws: (any Error).self) { try await Self.request(port, "/cut/truncated") }
-                #expect(try await Self.request(port, "/pair/x").status == .ok, "the worker goes on serving")
+                try await waitUntil("the retries' access lines") { serve.records.filter { ($0["request_id"] as? String)?.hasPrefix("retry-") == true }.count == 4 }
+                let upstreams = serve.records.filter { ($0["request_id"] as? String)?.hasPrefix("retry-") == true }.compactMap { $0["upstream"] as? String }
+                #expect(upstreams.contains("http://127.0.0.1:\(closed), http://127.0.0.1:\(a.port)/echo"), "both tried, in order: \(upstreams)")
+                // Round robin sends two POSTs to each upstream in turn; the one that meets the closed
+                // port is not tried again, as a body may have been sent.
+                var posted: [UInt] = []
+                for _ in 0..<2 {
+                    posted.append(try await Self.request(port, "/retry/y", method: .POST, body: .bytes(ByteBuffer(string: "payload"))).status.code)
+                }
+                #expect(posted.sorted() == [200, 502], "\(posted)")
+            }
+        }
+    }
+
+    @Test func anUpstreamThatDiesIsRoutedAroundAndABodyItCutsIsCutForTheClient() async throws {
+        try await TestUpstream.with("a") { a in
+            try await withTemporaryDirectory { directory in
+                // Upstream b is another process, killed outright: Python's static file server
+                // answering /x with what the echo upstream says of itself.
+                try directory.write("x", #"{"upstream":"b"}"#)
+                let bPort = try freeLoopbackPort()
+                let b = try ChildProcess(
+                    ["/usr/bin/python3", "-m", "http.server", "--bind", "127.0.0.1", "\(bPort)"], environment: ["PATH": "/usr/bin:/bin"],
+                    directory: directory.path, stdout: STDERR_FILENO, stderr: STDERR_FILENO)
+                defer { b.signal(SIGKILL) }
+                try await waitUntil("upstream b to listen", interval: .milliseconds(50)) {
+                    (try? await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(bPort)/x"), timeout: .seconds(1)).status) == .ok
+                }
+                try await Self.withGateway("""
+                        - prefix: /pair/
+                          upstreams: [http://127.0.0.1:\(a.port)/echo, http://127.0.0.1:\(bPort)]
+                          auth: none
+                          strip_prefix: true
+                          max_fails: 1
+                          fail_timeout: 60
+                        - prefix: /cut/
+                          upstreams: [http://127.0.0.1:\(a.port)]
+                          auth: none
+                          strip_prefix: true
+                    """) { _, port, _ in
+                    var answered: Set<String> = []
+                    for _ in 0..<2 { answered.insert(Self.json(try await Self.request(port, "/pair/x").body)["upstream"] as? String ?? "?") }
+                    #expect(answered == ["a", "b"])
+                    b.signal(SIGKILL)
+                    #expect(try await b.waitForExit() != 0)
+                    for _ in 0..<6 {
+                        let answer = try await Self.request(port, "/pair/x")
+                        #expect(answer.status == .ok, "the GET that meets b is tried on a: \(answer.body)")
+                        #expect(Self.json(answer.body)["upstream"] as? String == "a")
+                    }
+                    // An upstream that dies after its head was relayed: the client's connection is
+                    // cut, never ended as though the body were whole.
+                    await #expect(throws: (any Error).self) { try await Self.request(port, "/cut/truncated") }
+                    #expect(try await Self.request(port, "/pair/x").status == .ok, "the worker goes on serving")
+                }
             }
         }
     }
 
     @Test func anUpstreamThatFailsItsHealthCheckGetsNoRequestsUntilItPasses() async throws {
-        let a = try await TestUpstream.start("a")
-        defer { a.stop() }
-        let closed = try freeLoopbackPort()
-        let metricsPort = try freeLoopbackPort()
-        try await Self.withGateway("""
-                - prefix: /checked/
-                  upstreams: [http://127.0.0.1:\(closed), http://127.0.0.1:\(a.port)]
-                  auth: none
-                  strip_prefix: true
-                  retries: 0
-                  max_fails: 1000
-                  timeouts: {connect: 0.3}
-                  health: {path: /echo, interval: 0.2}
-            """, extra: ["PORTCULLIS_METRICS_LISTEN": "127.0.0.1:\(metricsPort)"]) { _, port, _ in
-            // AsyncHTTPClient retries a refused connection until the connect timeout, so the
-            // check of the closed port fails after 0.3 s.
-            try await waitUntil("a health check of the live upstream") { a.paths.contains("/echo") }
-            try await Task.sleep(for: .seconds(1))
-            for _ in 0..<6 {
-                let answer = try await Self.request(port, "/checked/status/204")
-                #expect(answer.status == .noContent, "never sent to the upstream that fails its check: \(answer.body)")
+        try await TestUpstream.with("a") { a in
+            let closed = try freeLoopbackPort()
+            let metricsPort = try freeLoopbackPort()
+            try await Self.withGateway("""
+                    - prefix: /checked/
+                      upstreams: [http://127.0.0.1:\(closed), http://127.0.0.1:\(a.port)]
+                      auth: none
+                      strip_prefix: true
+                      retries: 0
+                      max_fails: 1000
+                      timeouts: {connect: 0.3}
+                      health: {path: /echo, interval: 0.2}
+                """, extra: ["PORTCULLIS_METRICS_LISTEN": "127.0.0.1:\(metricsPort)"]) { _, port, _ in
+                // AsyncHTTPClient retries a refused connection until the connect timeout, so the
+                // check of the closed port fails after 0.3 s.
+                try await waitUntil("a health check of the live upstream") { a.paths.contains("/echo") }
+                try await Task.sleep(for: .seconds(1))
+                for _ in 0..<6 {
+                    let answer = try await Self.request(port, "/checked/status/204")
+                    #expect(answer.status == .noContent, "never sent to the upstream that fails its check: \(answer.body)")
+                }
+                // Taken out once, however often it fails again.
+                let ejected = #"route="/checked/",upstream="http://127.0.0.1:\#(closed)",reason="active""#
+                try await waitUntil("the active ejection in the scrape", interval: .milliseconds(200)) {
+                    try await MetricsProcessTests.scrape(metricsPort).sum("portcullis_upstream_ejections_total", matching: ejected) == 1
+                }
+                try await Task.sleep(for: .seconds(1))
+                #expect(try await MetricsProcessTests.scrape(metricsPort).sum("portcullis_upstream_ejections_total", matching: ejected) == 1)
             }
-            // Taken out once, however often it fails again.
-            let ejected = #"route="/checked/",upstream="http://127.0.0.1:\#(closed)",reason="active""#
-            try await waitUntil("the active ejection in the scrape", interval: .milliseconds(200)) {
-                try await MetricsProcessTests.scrape(metricsPort).sum("portcullis_upstream_ejections_total", matching: ejected) == 1
-            }
-            try await Task.sleep(for: .seconds(1))
-            #expect(try await MetricsProcessTests.scrape(metricsPort).sum("portcullis_upstream_ejections_total", matching: ejected) == 1)
         }
     }
 
     @Test func aReloadAppliesNewRoutesAndARequestInFlightFinishes() async throws {
-        let upstream = try await TestUpstream.start("a")
-        defer { upstream.stop() }
-        try await withTemporaryDirectory { directory in
-            func routes(_ prefix: String) -> String {
-                "gateway:\n  routes:\n    - {prefix: \(prefix), upstreams: [http://127.0.0.1:\(upstream.port)], auth: none, strip_prefix: true}\n"
+        try await TestUpstream.with("a") { upstream in
+            try await withTemporaryDirectory { directory in
+                func routes(_ prefix: String) -> String {
+                    "gateway:\n  routes:\n    - {prefix: \(prefix), upstreams: [http://127.0.0.1:\(upstream.port)], auth: none, strip_prefix: true}\n"
+                }
+                let file = try directory.write("portcullis.yaml", routes("/old/"))
+                let serve = try ServeProcess(["--config", file, "--listen", "127.0.0.1:0", "--workers", "2"], environment: serveEnvironment(directory), in: directory.path)
+                let port = try await MasterProcessTests.waitUntilReady(serve)
+                #expect(try await Self.request(port, "/old/status/200").status == .ok)
+                let inFlight = Task { try await Self.request(port, "/old/slow") }
+                try await waitUntil("the slow request to reach the upstream") { upstream.paths.contains("/slow") }
+                _ = try directory.write("portcullis.yaml", routes("/new/"))
+                serve.signal(SIGHUP)
+                try await MasterProcessTests.waitFor(serve) { !MasterProcessTests.masterMessages($0, "reloaded").isEmpty }
+                #expect(try await Self.request(port, "/new/status/200").status == .ok)
+                #expect(try await Self.request(port, "/old/status/200").status == .notFound)
+                let slow = try await inFlight.value
+                #expect(slow.status == .ok && slow.body == "slow", "the old generation finished what it held")
+                serve.signal(SIGTERM)
+                #expect(try await serve.waitForExit() == 0)
             }
-            let file = try directory.write("portcullis.yaml", routes("/old/"))
-            let serve = try ServeProcess(["--config", file, "--listen", "127.0.0.1:0", "--workers", "2"], environment: serveEnvironment(directory), in: directory.path)
-            let port = try await MasterProcessTests.waitUntilReady(serve)
-            #expect(try await Self.request(port, "/old/status/200").status == .ok)
-            let inFlight = Task { try await Self.request(port, "/old/slow") }
-            try await waitUntil("the slow request to reach the upstream") { upstream.paths.contains("/slow") }
-            _ = try directory.write("portcullis.yaml", routes("/new/"))
-            serve.signal(SIGHUP)
-            try await MasterProcessTests.waitFor(serve) { !MasterProcessTests.masterMessages($0, "reloaded").isEmpty }
-            #expect(try await Self.request(port, "/new/status/200").status == .ok)
-            #expect(try await Self.request(port, "/old/status/200").status == .notFound)
-            let slow = try await inFlight.value
-            #expect(slow.status == .ok && slow.body == "slow", "the old generation finished what it held")
-            serve.signal(SIGTERM)
-            #expect(try await serve.waitForExit() == 0)
         }
     }
 
@@ -469,43 +461,43 @@ import Testing
     }
 
     @Test func bodiesStreamBothWaysAndTheRouteLimitStillHolds() async throws {
-        let upstream = try await TestUpstream.start("a")
-        defer { upstream.stop() }
-        try await Self.withGateway("""
-                - prefix: /files/
-                  upstreams: [http://127.0.0.1:\(upstream.port)]
-                  auth: none
-                  strip_prefix: true
-                  max_body_bytes: 1073741824
-                - prefix: /small/
-                  upstreams: [http://127.0.0.1:\(upstream.port)]
-                  auth: none
-                  strip_prefix: true
-                  max_body_bytes: 1000
-            """) { serve, port, _ in
-            let worker = try #require(HostileClientTests.children(of: serve.pid).first)
-            let before = Self.residentBytes(worker)
-            let gib = 1 << 30
-            let peak = Peak(worker)
-            let sampling = Task { await peak.run() }
-            let upload = try await Self.request(port, "/files/upload", method: .POST, body: .stream(Chunks(total: gib), length: .known(Int64(gib))))
-            #expect(upload.status == .ok)
-            #expect(upload.body == "\(gib)")
-            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/files/download?bytes=\(gib)")
-            request.method = .GET
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
-            var received = 0
-            for try await buffer in response.body { received += buffer.readableBytes }
-            #expect(received == gib)
-            sampling.cancel()
-            let highest = await sampling.value
-            print("gateway 1 GiB up and down: worker RSS \(before >> 20) MiB before, \(highest >> 20) MiB at most")
-            #expect(highest - before < 64 << 20, "the worker never holds a body: \(before >> 20) → \(highest >> 20) MiB")
+        try await TestUpstream.with("a") { upstream in
+            try await Self.withGateway("""
+                    - prefix: /files/
+                      upstreams: [http://127.0.0.1:\(upstream.port)]
+                      auth: none
+                      strip_prefix: true
+                      max_body_bytes: 1073741824
+                    - prefix: /small/
+                      upstreams: [http://127.0.0.1:\(upstream.port)]
+                      auth: none
+                      strip_prefix: true
+                      max_body_bytes: 1000
+                """) { serve, port, _ in
+                let worker = try #require(HostileClientTests.children(of: serve.pid).first)
+                let before = Self.residentBytes(worker)
+                let gib = 1 << 30
+                let peak = Peak(worker)
+                let sampling = Task { await peak.run() }
+                let upload = try await Self.request(port, "/files/upload", method: .POST, body: .stream(Chunks(total: gib), length: .known(Int64(gib))))
+                #expect(upload.status == .ok)
+                #expect(upload.body == "\(gib)")
+                var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/files/download?bytes=\(gib)")
+                request.method = .GET
+                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
+                var received = 0
+                for try await buffer in response.body { received += buffer.readableBytes }
+                #expect(received == gib)
+                sampling.cancel()
+                let highest = await sampling.value
+                print("gateway 1 GiB up and down: worker RSS \(before >> 20) MiB before, \(highest >> 20) MiB at most")
+                #expect(highest - before < 64 << 20, "the worker never holds a body: \(before >> 20) → \(highest >> 20) MiB")
 
-            let over = try await Self.request(port, "/small/upload", method: .POST, body: .bytes(ByteBuffer(repeating: 1, count: 1001)))
-            #expect(over.status == .payloadTooLarge)
-            let chunked = try await Self.request(port, "/small/upload", method: .POST, body: .stream(Chunks(total: 5000, chunk: 500), length: .unknown))
-            #expect(chunked.status == .payloadTooLarge)
+                let over = try await Self.request(port, "/small/upload", method: .POST, body: .bytes(ByteBuffer(repeating: 1, count: 1001)))
+                #expect(over.status == .payloadTooLarge)
+                let chunked = try await Self.request(port, "/small/upload", method: .POST, body: .stream(Chunks(total: 5000, chunk: 500), length: .unknown))
+                #expect(chunked.status == .payloadTooLarge)
+            }
         }
     }
 

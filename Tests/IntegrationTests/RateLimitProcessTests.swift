@@ -99,31 +99,31 @@ import Testing
     }
 
     @Test func aRouteLimitKeyedByUserFollowsTheTokenAndDelayPacesTheBurst() async throws {
-        let upstream = try await TestUpstream.start("a")
-        defer { upstream.stop() }
-        try await GatewayProcessTests.withGateway("""
-                - prefix: /paced/
-                  upstreams: [http://127.0.0.1:\(upstream.port)]
-                  strip_prefix: true
-                  rate_limit: {rate: 5/s, burst: 4, key: user, delay: true}
-                - prefix: /strict/
-                  upstreams: [http://127.0.0.1:\(upstream.port)]
-                  strip_prefix: true
-                  rate_limit: {rate: 1/min, burst: 1, key: user}
-            """, workers: 2) { _, port, olga in
-            let clock = ContinuousClock()
-            let started = clock.now
-            for _ in 0..<10 {
-                #expect(try await GatewayProcessTests.request(port, "/paced/status/200", headers: [("Authorization", "Bearer \(olga)")]).status == .ok)
-            }
-            let elapsed = clock.now - started
-            #expect(elapsed >= .milliseconds(900), "the 5 past the burst of 4 wait their turn at 5/s, none is refused: \(elapsed)")
+        try await TestUpstream.with("a") { upstream in
+            try await GatewayProcessTests.withGateway("""
+                    - prefix: /paced/
+                      upstreams: [http://127.0.0.1:\(upstream.port)]
+                      strip_prefix: true
+                      rate_limit: {rate: 5/s, burst: 4, key: user, delay: true}
+                    - prefix: /strict/
+                      upstreams: [http://127.0.0.1:\(upstream.port)]
+                      strip_prefix: true
+                      rate_limit: {rate: 1/min, burst: 1, key: user}
+                """, workers: 2) { _, port, olga in
+                let clock = ContinuousClock()
+                let started = clock.now
+                for _ in 0..<10 {
+                    #expect(try await GatewayProcessTests.request(port, "/paced/status/200", headers: [("Authorization", "Bearer \(olga)")]).status == .ok)
+                }
+                let elapsed = clock.now - started
+                #expect(elapsed >= .milliseconds(900), "the 5 past the burst of 4 wait their turn at 5/s, none is refused: \(elapsed)")
 
-            let bob = try await ForwardAuthTests.signUp(port, "bob")
-            let statuses = try await [olga, olga, olga, bob].asyncMap { token in
-                try await GatewayProcessTests.request(port, "/strict/status/200", headers: [("Authorization", "Bearer \(token)")]).status
+                let bob = try await ForwardAuthTests.signUp(port, "bob")
+                let statuses = try await [olga, olga, olga, bob].asyncMap { token in
+                    try await GatewayProcessTests.request(port, "/strict/status/200", headers: [("Authorization", "Bearer \(token)")]).status
+                }
+                #expect(statuses == [.ok, .ok, .tooManyRequests, .ok], "bob has a bucket of his own though he shares olga's address")
             }
-            #expect(statuses == [.ok, .ok, .tooManyRequests, .ok], "bob has a bucket of his own though he shares olga's address")
         }
     }
 }

@@ -1,6 +1,8 @@
 import Foundation
 import Hummingbird
+import Logging
 import NIOCore
+import ServiceLifecycle
 import Synchronization
 
 /// A real HTTP server on loopback for the gateway tests to proxy to, in the test process:
@@ -11,20 +13,41 @@ import Synchronization
 final class TestUpstream: Sendable {
     let port: Int
     let name: String
+    private let group: ServiceGroup
     private let task: Task<Void, any Error>
     private let seen = Mutex<[String]>([])
 
     /// The paths it received, in order.
     var paths: [String] { seen.withLock { $0 } }
 
-    private init(name: String, port: Int, task: Task<Void, any Error>) {
+    private init(name: String, port: Int, group: ServiceGroup, task: Task<Void, any Error>) {
         self.name = name
         self.port = port
+        self.group = group
         self.task = task
     }
 
-    /// Starts on a loopback port, or on the unix socket `socket`.
-    static func start(_ name: String, socket: String? = nil) async throws -> TestUpstream {
+    /// Runs `body` with an upstream on a loopback port (or on the unix socket `socket`), and
+    /// stops it gracefully afterwards, whether `body` returned or threw.
+    static func with(_ name: String, socket: String? = nil, _ body: (TestUpstream) async throws -> Void) async throws {
+        let upstream = try await start(name, socket: socket)
+        do {
+            try await body(upstream)
+        } catch {
+            await upstream.stop()
+            throw error
+        }
+        await upstream.stop()
+    }
+
+    /// Runs `body` with two upstreams, stopping both afterwards.
+    static func with(_ first: String, _ second: String, _ body: (TestUpstream, TestUpstream) async throws -> Void) async throws {
+        try await with(first) { a in
+            try await with(second) { b in try await body(a, b) }
+        }
+    }
+
+    private static func start(_ name: String, socket: String? = nil) async throws -> TestUpstream {
         let router = Router()
         let box = LogBox()
         router.middlewares.add(CountingMiddleware(box: box))
@@ -69,17 +92,31 @@ final class TestUpstream: Sendable {
                 ports.continuation.yield(socket == nil ? channel.localAddress?.port ?? 0 : 1)
                 ports.continuation.finish()
             })
-        let task = Task { try await app.runService(gracefulShutdownSignals: []) }
+        let group = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "test-upstream")))
+        let task = Task { try await group.run() }
         var iterator = ports.stream.makeAsyncIterator()
         guard let port = await iterator.next(), port > 0 else { throw CancellationError() }
-        let upstream = TestUpstream(name: name, port: port, task: task)
+        let upstream = TestUpstream(name: name, port: port, group: group, task: task)
         box.upstream.withLock { $0 = upstream }
         return upstream
     }
 
     func record(_ path: String) { seen.withLock { $0.append(path) } }
 
-    func stop() { task.cancel() }
+    /// A graceful stop, not a cancelled task: cancelling a Hummingbird server while it holds an
+    /// accepted connection it has not served yet traps in NIO ("Deinited NIOAsyncWriter without
+    /// calling finish()", apple/swift-nio#2813), which took the whole test process down once.
+    /// A request still running after 10 s is cut.
+    private func stop() async {
+        await group.triggerGracefulShutdown()
+        let task = self.task
+        let cut = Task {
+            try await Task.sleep(for: .seconds(10))
+            task.cancel()
+        }
+        _ = try? await task.value
+        cut.cancel()
+    }
 
     private static func echo(_ name: String) -> @Sendable (Request, BasicRequestContext) async throws -> Response {
         { request, _ in
