@@ -26,6 +26,8 @@ final class GatewayProxy: EdgeGateway {
         let maxBodyBytes: Int
         /// How `https://` and `wss://` upstreams are verified: `tls_ca_file`, or the system's store.
         let tls: TLSConfiguration
+        /// Each upstream's URL up to the forwarded path, made once; nil for a unix socket.
+        let bases: [String?]
 
         init(config: GatewayRoute, maxBodyBytes: Int) {
             self.config = config
@@ -34,6 +36,7 @@ final class GatewayProxy: EdgeGateway {
             var tls = TLSConfiguration.makeClientConfiguration()
             if let file = config.tlsCAFile { tls.trustRoots = .file(file) }
             self.tls = tls
+            bases = pool.upstreams.map(GatewayProxy.base)
         }
     }
 
@@ -110,7 +113,7 @@ final class GatewayProxy: EdgeGateway {
                 throw APIError.unavailable("No upstream of \(route.config.prefix) is available.")
             }
             let upstream = route.pool.upstreams[chosen]
-            var outgoing = HTTPClientRequest(url: Self.url(of: upstream, path: path))
+            var outgoing = HTTPClientRequest(url: route.bases[chosen].map { $0 + path } ?? Self.url(of: upstream, path: path))
             outgoing.method = HTTPMethod(rawValue: request.method.rawValue)
             outgoing.headers = HTTPHeaders(headers.map { ($0.name.rawName, $0.value) })
             if hasBody {
@@ -242,12 +245,18 @@ final class GatewayProxy: EdgeGateway {
 
     static func url(of upstream: Upstream, path: String) -> String {
         switch upstream.address {
-        case .tcp(let host, let port, let tls):
-            let authority = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
-            return (tls ? "https://" : "http://") + authority + upstream.basePath + path
+        case .tcp:
+            return (base(of: upstream) ?? "") + path
         case .unix(let socket):
             return URL(httpURLWithSocketPath: socket, uri: upstream.basePath + path)?.absoluteString ?? "http+unix://invalid" + path
         }
+    }
+
+    /// A TCP upstream's scheme, authority and base path; nil for a unix socket.
+    static func base(of upstream: Upstream) -> String? {
+        guard case .tcp(let host, let port, let tls) = upstream.address else { return nil }
+        let authority = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        return (tls ? "https://" : "http://") + authority + upstream.basePath
     }
 
     /// The request's `Host` (or HTTP/2 authority) when it is a plain host name or address,

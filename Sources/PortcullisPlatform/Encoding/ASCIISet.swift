@@ -26,7 +26,7 @@ public struct ASCIISet: Sendable {
     }
 
     /// Whether every byte of `text` is in the set (true for empty text).
-    public func containsAll(_ text: some StringProtocol) -> Bool {
+    @inlinable public func containsAll(_ text: some StringProtocol) -> Bool {
         text.utf8.allSatisfy(contains)
     }
 }
