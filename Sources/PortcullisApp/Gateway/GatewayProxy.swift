@@ -122,14 +122,9 @@ final class GatewayProxy: EdgeGateway {
             }
             let started = ContinuousClock.now
             tried.append(upstream.description)
+            let response: HTTPClientResponse
             do {
-                let response = try await client.execute(outgoing, timeout: TimeAmount(route.config.timeouts.response))
-                upstreamTime += Self.milliseconds(since: started)
-                let status = Int(response.status.code)
-                context.accessNotes.add(.init("upstream_status", .integer(status)))
-                GatewayMetrics.latency[route.config.prefix, upstream.description].recordInterval(since: started)
-                GatewayMetrics.responses[route.config.prefix, upstream.description, HTTPMetrics.statusClass(status)].increment()
-                return Self.relay(response, outstanding: Outstanding(pool: route.pool, index: chosen, failed: status >= 500))
+                response = try await client.execute(outgoing, timeout: TimeAmount(route.config.timeouts.response))
             } catch {
                 upstreamTime += Self.milliseconds(since: started)
                 let failure = UpstreamFailure(error, upstream: upstream.description)
@@ -138,6 +133,18 @@ final class GatewayProxy: EdgeGateway {
                 excluded.insert(chosen)
                 lastFailure = failure
                 guard failure.beforeSending, retryable, excluded.count <= route.config.retries else { throw failure.error }
+                continue
+            }
+            upstreamTime += Self.milliseconds(since: started)
+            let status = Int(response.status.code)
+            context.accessNotes.add(.init("upstream_status", .integer(status)))
+            GatewayMetrics.latency[route.config.prefix, upstream.description].recordInterval(since: started)
+            GatewayMetrics.responses[route.config.prefix, upstream.description, HTTPMetrics.statusClass(status)].increment()
+            do {
+                return try await Self.relay(response, outstanding: Outstanding(pool: route.pool, index: chosen, failed: status >= 500))
+            } catch {
+                // The body broke off before anything went to the client, so it can still get an error.
+                throw UpstreamFailure(error, upstream: upstream.description).error
             }
         }
     }
@@ -192,7 +199,12 @@ final class GatewayProxy: EdgeGateway {
     }
 
     /// The upstream's response as the client gets it: end-to-end headers, the body streaming.
-    private static func relay(_ response: HTTPClientResponse, outstanding: Outstanding) -> Response {
+    ///
+    /// A body of known length up to ``wholeBodyBytes`` that the upstream sent in one piece with
+    /// its head goes out with the head in one write, as our own responses do; a streamed one
+    /// costs a write per part (head, each chunk, end), each its own system call. Nothing more
+    /// is held for it: the streaming path holds the same chunk while it writes it.
+    private static func relay(_ response: HTTPClientResponse, outstanding: Outstanding) async throws -> Response {
         var fields = HTTPFields()
         for (name, value) in response.headers {
             if let name = HTTPField.Name(name) { fields.append(HTTPField(name: name, value: value)) }
@@ -200,17 +212,32 @@ final class GatewayProxy: EdgeGateway {
         fields = ProxyHeaders.endToEnd(fields)
         let length = fields[.contentLength].flatMap(Int.init)
         fields[.contentLength] = nil
-        let body = response.body
-        return Response(
-            status: HTTPResponse.Status(code: Int(response.status.code), reasonPhrase: response.status.reasonPhrase),
-            headers: fields,
-            body: ResponseBody(contentLength: length) { writer in
+        let status = HTTPResponse.Status(code: Int(response.status.code), reasonPhrase: response.status.reasonPhrase)
+        // One task at a time uses it: this one, then the body's writer once the response is
+        // returned. AsyncHTTPClient's iterator is not Sendable because two must not share it.
+        nonisolated(unsafe) var iterator = response.body.makeAsyncIterator()
+        var first: ByteBuffer?
+        if let length, length <= wholeBodyBytes {
+            first = try await iterator.next()
+            if first?.readableBytes ?? 0 == length, try await iterator.next() == nil {
                 withExtendedLifetime(outstanding) {}
-                try await writer.write(body)
+                return Response(status: status, headers: fields, body: .init(byteBuffer: first ?? ByteBuffer()))
+            }
+        }
+        return Response(
+            status: status,
+            headers: fields,
+            body: ResponseBody(contentLength: length) { [first] writer in
+                withExtendedLifetime(outstanding) {}
+                if let first { try await writer.write(first) }
+                while let chunk = try await iterator.next() { try await writer.write(chunk) }
                 try await writer.finish(nil)
             }
         )
     }
+
+    /// The largest body that may go out with its head in one write.
+    static let wholeBodyBytes = 64 * 1024
 
     /// Route `index`'s client, made on first use.
     func client(for index: Int) -> HTTPClient {
