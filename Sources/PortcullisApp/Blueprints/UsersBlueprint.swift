@@ -24,7 +24,7 @@ enum UsersBlueprint {
         )) { request, context in
             let body = try await JSONBody.read(request, context: context, schema: newUser)
             let user = try await create(body, store: services.store, passwords: services.passwords)
-            var response = try JSONResponse.make(user, status: .created)
+            var response = JSONResponse.make(user, status: .created)
             response.headers[.location] = "/users/\(user.id)"
             return response
         }
@@ -40,7 +40,7 @@ enum UsersBlueprint {
             }) else { throw notFound }
             // A missing or bad token is no error on this public route: it only withholds the email.
             let caller = try? await BearerAuth.userID(of: request, tokens: services.tokens)
-            return try JSONResponse.make(caller == user.id ? user : user.publicView)
+            return JSONResponse.make(caller == user.id ? user : user.publicView)
         }
         return blueprint
     }

@@ -1,9 +1,10 @@
 import Foundation
+import PortcullisHTTP
 import PortcullisPlatform
 
 /// A user as clients see it: `{id, username, email, bio, created_at}`, `email` left out of
 /// what anyone but the user themself sees.
-struct User: Sendable, Encodable {
+struct User: Sendable, JSONWritable {
     let id: Int64
     let username: String
     let email: String?
@@ -25,5 +26,25 @@ struct User: Sendable, Encodable {
         try container.encodeIfPresent(email, forKey: .email)
         try container.encode(bio, forKey: .bio)
         try container.encode(RFC3339.string(from: createdAt), forKey: .createdAt)
+    }
+}
+
+extension User {
+    /// What `encode(to:)` gives with sorted keys, written directly: `GET /users/{id}` spent
+    /// 5 µs of its 65 in Foundation's encoder.
+    func write(to json: inout JSONWriter) {
+        json.raw("{\"bio\":")
+        if let bio { json.string(bio) } else { json.raw("null") }
+        json.raw(",\"created_at\":")
+        json.string(RFC3339.string(from: createdAt))
+        if let email {
+            json.raw(",\"email\":")
+            json.string(email)
+        }
+        json.raw(",\"id\":")
+        json.integer(Int(id))
+        json.raw(",\"username\":")
+        json.string(username)
+        json.raw("}")
     }
 }
