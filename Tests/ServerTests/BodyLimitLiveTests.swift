@@ -13,6 +13,20 @@ import Testing
         builder.register(blueprint)
     }
 
+    /// Sends `pieces` pieces of `bytes` bytes of a body, 10 ms apart, for at most 30 s; the
+    /// first send that failed, nil if none did.
+    func keepSending(_ connection: RawConnection, pieces: Int, bytes: Int) async throws -> String? {
+        let piece = [UInt8](repeating: 0x78, count: bytes)
+        let giveUp = ContinuousClock.now + .seconds(30)
+        var sent = 0
+        while sent < pieces && ContinuousClock.now < giveUp {
+            do { try connection.send(bytes: piece) } catch { return "\(error)" }
+            sent += 1
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return nil
+    }
+
     @Test func aChunkedBodyOverTheLimitGets413AndTheConnectionCloses() async throws {
         try await withLiveServer(overrides: ["server.max_body_bytes": "100"], customize: echo) { server in
             let connection = try RawConnection(port: server.port)
@@ -35,11 +49,7 @@ import Testing
             try connection.send("POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100000\r\n\r\n")
             let answer = await connection.read(timeout: 10, until: isCompleteResponse)
             #expect(answer.text.hasPrefix("HTTP/1.1 413"))
-            var failure: String?
-            for _ in 0..<20 where failure == nil {
-                do { try connection.send(bytes: [UInt8](repeating: 0x78, count: 5000)) } catch { failure = "\(error)" }
-                try await Task.sleep(for: .milliseconds(10))
-            }
+            let failure = try await keepSending(connection, pieces: 20, bytes: 5000)
             #expect(failure == nil, "the rest of the body was written without a reset")
             #expect(await connection.readUntilClosed(timeout: 10).closedByServer)
         }
@@ -52,14 +62,8 @@ import Testing
             let reading = await connection.readUntilClosed(timeout: 10)
             #expect(reading.text.hasPrefix("HTTP/1.1 413"))
             #expect(reading.closedByServer, "the response is followed by the end of the server's side")
-            let chunk = [UInt8](repeating: 0x78, count: 65536)
-            let giveUp = ContinuousClock.now + .seconds(30)
-            var cut = false
-            while !cut && ContinuousClock.now < giveUp {
-                do { try connection.send(bytes: chunk) } catch { cut = true }
-                try await Task.sleep(for: .milliseconds(10))
-            }
-            #expect(cut, "the rest of a refused body is read for a bounded time, not forever")
+            let failure = try await keepSending(connection, pieces: .max, bytes: 65536)
+            #expect(failure != nil, "the rest of a refused body is read for a bounded time, not forever")
         }
     }
 

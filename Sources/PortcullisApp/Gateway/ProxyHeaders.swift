@@ -23,7 +23,7 @@ enum ProxyHeaders {
         var named: [String] = []
         for value in fields[values: .connection] {
             for token in value.split(separator: ",") {
-                let name = trimmed(token).lowercased()
+                let name = token.withoutSurroundingSpaces.lowercased()
                 if !name.isEmpty, name != "close", !hopByHopNames.contains(name) { named.append(name) }
             }
         }
@@ -38,13 +38,6 @@ enum ProxyHeaders {
     /// The fields HTTP/1.1 defines as hop-by-hop (RFC 9110 §7.6.1).
     static let hopByHop: Set<HTTPField.Name> = [.connection, keepAlive, proxyConnection, .te, .trailer, .transferEncoding, .upgrade]
     private static let hopByHopNames = Set(hopByHop.map(\.canonicalName))
-
-    /// A `Connection` token without the spaces and tabs around it.
-    private static func trimmed(_ token: Substring) -> Substring {
-        let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
-        guard let first = token.firstIndex(where: { !blank($0) }), let last = token.lastIndex(where: { !blank($0) }) else { return "" }
-        return token[first...last]
-    }
 
     /// The request's fields as the upstream gets them: end to end, no identity headers, the
     /// forwarding fields, `X-Request-ID` and `traceparent` ours. (HTTPTypes keeps the host in

@@ -4,8 +4,9 @@ extension StringProtocol {
         String(withoutSurroundingSpaces)
     }
 
-    /// The text without leading and trailing spaces and tabs, without copying it.
-    public var withoutSurroundingSpaces: SubSequence {
+    /// The text without leading and trailing spaces and tabs, without copying it. Inlinable, so
+    /// it is specialised where it is used (a proxied response's `Connection` tokens among them).
+    @inlinable public var withoutSurroundingSpaces: SubSequence {
         var text = self[...]
         while let first = text.first, first == " " || first == "\t" { text = text.dropFirst() }
         while let last = text.last, last == " " || last == "\t" { text = text.dropLast() }
