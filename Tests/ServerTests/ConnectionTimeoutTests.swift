@@ -1,3 +1,6 @@
+import Hummingbird
+import NIOCore
+import PortcullisApp
 import TestSupport
 import Testing
 
@@ -97,6 +100,32 @@ import Testing
             let second = await connection.readUntilClosed(timeout: 10)
             #expect(second.closedByServer)
             #expect(second.text.hasPrefix("HTTP/1.1 400 "))
+        }
+    }
+
+    /// A 400 in the middle of a body would corrupt the response under way: the connection is cut.
+    @Test func aMalformedRequestArrivingWhileAResponseStreamsCutsTheConnection() async throws {
+        let slowBody: (inout ApplicationBuilder) -> Void = { builder in
+            var blueprint = Blueprint(name: "slow")
+            blueprint.get("slow") { _, _ in
+                Response(status: .ok, body: ResponseBody { writer in
+                    try await writer.write(ByteBuffer(string: "first-part;"))
+                    try await Task.sleep(for: .milliseconds(500))
+                    try await writer.write(ByteBuffer(string: "second-part"))
+                    try await writer.finish(nil)
+                })
+            }
+            builder.register(blueprint)
+        }
+        try await withLiveServer(customize: slowBody) { server in
+            let connection = try RawConnection(port: server.port)
+            try connection.send("GET /slow HTTP/1.1\r\nHost: a\r\n\r\n")
+            let head = await connection.read(timeout: 10) { $0.contains("first-part;") }
+            #expect(head.text.hasPrefix("HTTP/1.1 200 "))
+            try connection.send("GET /healthz HTTP/1.1\r\nHost: a\r\nBad Name: x\r\n\r\n")
+            let rest = await connection.readUntilClosed(timeout: 10)
+            #expect(rest.closedByServer)
+            #expect(!rest.text.contains("HTTP/1.1 400"), "a 400 went out inside the streaming body: \(rest.text)")
         }
     }
 }

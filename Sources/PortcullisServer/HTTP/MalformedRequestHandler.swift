@@ -10,15 +10,19 @@ import PortcullisHTTP
 /// the connection closed. It sits right after the request decoder, so it sees the error
 /// before anything waits on the request; nothing after it sees the error, so no second
 /// answer follows. A response already under way when the error comes is cut instead.
-final class MalformedRequestHandler: ChannelDuplexHandler, RemovableChannelHandler {
+///
+/// It handles inbound events only, so the responses' parts do not pass through it: whether
+/// one is under way is ``ResponseProgress``, kept by ``RequestHeadTimeoutHandler``, which
+/// looks at every part anyway (a handler in the outbound path cost each response three
+/// dynamic casts and four calls).
+final class MalformedRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
-    typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
     private let accessLog: AccessLog
-    /// A response's head went out and its end has not.
-    private var responding = false
+    /// Whether a response's head went out and its end has not.
+    let progress = ResponseProgress()
     private var answered = false
 
     init(accessLog: AccessLog) {
@@ -32,7 +36,7 @@ final class MalformedRequestHandler: ChannelDuplexHandler, RemovableChannelHandl
             context.fireErrorCaught(error)
             return
         }
-        guard !responding else {
+        guard !progress.responding else {
             context.close(promise: nil)
             return
         }
@@ -78,15 +82,11 @@ final class MalformedRequestHandler: ChannelDuplexHandler, RemovableChannelHandl
         context.fireUserInboundEventTriggered(event)
     }
 
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        switch unwrapOutboundIn(data) {
-        case .head(let head) where head.status.code >= 200:
-            responding = true
-        case .end:
-            responding = false
-        default:
-            break
-        }
-        context.write(data, promise: promise)
-    }
+}
+
+/// Whether a final response's head went out on a connection and its end has not: set by
+/// ``RequestHeadTimeoutHandler`` as the parts leave, read by ``MalformedRequestHandler``.
+/// Both run on the connection's event loop.
+final class ResponseProgress {
+    var responding = false
 }

@@ -23,14 +23,23 @@ final class RequestHeadTimeoutHandler: ChannelDuplexHandler, RemovableChannelHan
     private var deadline: NIODeadline?
     /// When the body of the request being read must have arrived; nil once it has.
     private var bodyDeadline: NIODeadline?
+    /// A request head arrived and its end has not. The body deadline is set when a read ends
+    /// with the body still missing: a request without one ends in the read that brought its
+    /// head, and costs neither a clock read nor a wake-up.
+    private var awaitingBody = false
+    /// Where this connection's ``MalformedRequestHandler`` learns whether a response is under way.
+    private let progress: ResponseProgress?
     private let timeout: TimeAmount
     private let bodyTimeout: TimeAmount
     private let logger: Logger
 
-    /// - Parameter stopping: a graceful stop reached the connection before this handler did
-    ///   (``FirstHeadDeadline`` saw it): every response closes the connection.
-    init(timeout: Duration, bodyTimeout: Duration, logger: Logger, stopping: Bool = false) {
+    /// - Parameters:
+    ///   - stopping: a graceful stop reached the connection before this handler did
+    ///     (``FirstHeadDeadline`` saw it): every response closes the connection.
+    ///   - progress: kept up to date as responses leave; HTTP/1.1 connections have one.
+    init(timeout: Duration, bodyTimeout: Duration, logger: Logger, stopping: Bool = false, progress: ResponseProgress? = nil) {
         timer = RequestHeadTimer(stopping: stopping)
+        self.progress = progress
         self.timeout = TimeAmount(timeout)
         self.bodyTimeout = TimeAmount(bodyTimeout)
         self.logger = logger
@@ -56,6 +65,7 @@ final class RequestHeadTimeoutHandler: ChannelDuplexHandler, RemovableChannelHan
         case .head:
             break
         case .end:
+            awaitingBody = false
             bodyDeadline = nil
             context.fireChannelRead(data)
             return
@@ -63,8 +73,7 @@ final class RequestHeadTimeoutHandler: ChannelDuplexHandler, RemovableChannelHan
             context.fireChannelRead(data)
             return
         }
-        bodyDeadline = .now() + bodyTimeout
-        arm(context: context)
+        awaitingBody = true
         apply(timer.headReceived(), context: context)
         context.fireChannelRead(data)
         if timer.takePendingQuiesce() { context.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent()) }
@@ -87,19 +96,29 @@ final class RequestHeadTimeoutHandler: ChannelDuplexHandler, RemovableChannelHan
     static let idleGrace: TimeAmount = .milliseconds(500)
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        if awaitingBody, bodyDeadline == nil {
+            bodyDeadline = .now() + bodyTimeout
+            arm(context: context)
+        }
         apply(timer.bytesReceived(), context: context)
         context.fireChannelReadComplete()
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
-        case .head(var head) where timer.isStopping:
+        case .head(var head):
+            if head.status.code >= 200 { progress?.responding = true }
+            guard timer.isStopping else {
+                context.write(data, promise: promise)
+                return
+            }
             head.headerFields.closeConnection()
             context.write(wrapOutboundOut(.head(head)), promise: promise)
-        case .end:
-            apply(timer.responseFinished(), context: context)
+        case .body:
             context.write(data, promise: promise)
-        default:
+        case .end:
+            progress?.responding = false
+            apply(timer.responseFinished(), context: context)
             context.write(data, promise: promise)
         }
     }
@@ -124,10 +143,18 @@ final class RequestHeadTimeoutHandler: ChannelDuplexHandler, RemovableChannelHan
         }
     }
 
+    /// The earlier of the two deadlines, if either runs.
+    private var nextDeadline: NIODeadline? {
+        switch (deadline, bodyDeadline) {
+        case let (head?, body?): min(head, body)
+        case let (head, body): head ?? body
+        }
+    }
+
     /// Makes sure a wake-up comes no later than the earlier deadline: the task sleeping for a
     /// later one is replaced.
     private func arm(context: ChannelHandlerContext) {
-        guard let next = [deadline, bodyDeadline].compactMap({ $0 }).min() else { return }
+        guard let next = nextDeadline else { return }
         if scheduled != nil, let wake = scheduledFor, wake <= next { return }
         scheduled?.cancel()
         schedule(context: context)
@@ -136,7 +163,7 @@ final class RequestHeadTimeoutHandler: ChannelDuplexHandler, RemovableChannelHan
     /// Wakes up at the earlier deadline: closes the connection if the body's is due, fires the
     /// head timer if it still runs and is due, or sleeps again until a later deadline.
     private func schedule(context: ChannelHandlerContext) {
-        guard let next = [deadline, bodyDeadline].compactMap({ $0 }).min() else {
+        guard let next = nextDeadline else {
             scheduled = nil
             scheduledFor = nil
             return

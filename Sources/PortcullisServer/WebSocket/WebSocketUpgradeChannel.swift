@@ -80,7 +80,7 @@ struct WebSocketUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
                     try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: secure))
                     try pipeline.addHandler(RequestHeadTimeoutHandler(
                         timeout: app.config.server.headerTimeout, bodyTimeout: app.config.server.bodyTimeout, logger: logger,
-                        stopping: deadline.value.stopRequested))
+                        stopping: deadline.value.stopRequested, progress: malformed.value.progress))
                     try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: idleTimeout, logger: logger))
                     let asyncChannel = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
                         wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
