@@ -81,7 +81,6 @@ final class MalformedRequestHandler: ChannelInboundHandler, RemovableChannelHand
         }
         context.fireUserInboundEventTriggered(event)
     }
-
 }
 
 /// Whether a final response's head went out on a connection and its end has not: set by
