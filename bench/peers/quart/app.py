@@ -4,7 +4,7 @@ per request, JSON errors), served by Hypercorn:
 
     PEER_DATABASE=/tmp/peer.db hypercorn --workers 2 --worker-class uvloop app:app
 """
-import asyncio, base64, contextlib, datetime, hashlib, os, secrets, uuid
+import asyncio, base64, contextlib, datetime, hashlib, os, secrets, sqlite3, uuid
 
 import aiosqlite, jwt
 from pydantic import BaseModel, Field
@@ -128,12 +128,21 @@ def create_app():
 
     @app.before_serving
     async def create_tables():
-        async with connect() as db:
-            await db.execute("PRAGMA journal_mode = WAL")
-            await db.execute("""CREATE TABLE IF NOT EXISTS users (id INTEGER PRIMARY KEY AUTOINCREMENT,
-                username TEXT NOT NULL UNIQUE, email TEXT NOT NULL, password_hash TEXT NOT NULL, bio TEXT,
-                created_at TEXT NOT NULL)""")
-            await db.commit()
+        # Both workers run this at once, and SQLite can refuse one "database is locked" without
+        # waiting (switching the journal mode skips the busy timeout): that worker tries again.
+        for attempt in range(50):
+            try:
+                async with connect() as db:
+                    await db.execute("PRAGMA journal_mode = WAL")
+                    await db.execute("""CREATE TABLE IF NOT EXISTS users (id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        username TEXT NOT NULL UNIQUE, email TEXT NOT NULL, password_hash TEXT NOT NULL, bio TEXT,
+                        created_at TEXT NOT NULL)""")
+                    await db.commit()
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or attempt == 49:
+                    raise
+                await asyncio.sleep(0.1)
 
     return app
 
